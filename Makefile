@@ -1,0 +1,123 @@
+# lkvm: a small virtual machine monitor for Linux KVM.
+#
+#   make                      build ./lkvm for the host
+#   make lkvm-static          static binary
+#   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- lkvm-static
+#   make check [SANITIZE=1]   unit, host-KVM, CLI and nested tests
+#   make bench                benchmarks (ratios against in-run baselines)
+#   make demo                 boot a Linux guest and show it working
+
+VERSION		:= 0.1.0
+HOST_ARCH	:= $(shell uname -m)
+ARCH		?= $(HOST_ARCH)
+CROSS_COMPILE	?=
+
+override ARCH := $(patsubst i%86,x86,$(patsubst x86_64,x86,$(ARCH)))
+override ARCH := $(patsubst aarch64,arm64,$(ARCH))
+override ARCH := $(patsubst riscv,riscv64,$(ARCH))
+
+ifeq ($(ARCH),x86)
+ARCH_DIR	:= x86
+else ifeq ($(ARCH),arm64)
+ARCH_DIR	:= arm
+else ifeq ($(ARCH),riscv64)
+ARCH_DIR	:= riscv
+else
+$(error ARCH=$(ARCH) is not supported: use x86_64, arm64 or riscv64)
+endif
+
+CC		:= $(CROSS_COMPILE)gcc
+AR		:= $(CROSS_COMPILE)ar
+PKG_CONFIG	?= pkg-config
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		   -Wno-missing-field-initializers -fno-strict-aliasing \
+		   -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+		   -DLKVM_VERSION=\"$(VERSION)\" \
+		   -Iinclude -I$(ARCH_DIR)/include -MMD -MP
+LDFLAGS		?=
+LIBS		:= -lpthread
+
+ifeq ($(SANITIZE),1)
+CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+LDFLAGS		+= -fsanitize=address,undefined
+endif
+
+CORE_OBJS	:= util.o bus.o kvm.o kvm-cpu.o ioport.o mmio.o term.o \
+		   snapshot.o parse-options.o ctl.o config.o \
+		   builtin-run.o builtin-list.o builtin-ctl.o builtin-version.o \
+		   builtin-help.o
+
+include $(ARCH_DIR)/Makefile.inc
+
+LIB_OBJS	:= $(CORE_OBJS) $(ARCH_OBJS)
+OBJS		:= main.o $(LIB_OBJS)
+LIBS		+= $(ARCH_LIBS)
+
+all: lkvm
+
+lkvm: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+lkvm-static: $(OBJS)
+	$(CC) $(LDFLAGS) -static -o $@ $(OBJS) $(LIBS)
+
+liblkvm.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+%.o: %.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- tests
+CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test-*.c)) \
+		   $(sort $(wildcard tests/unit/$(ARCH_DIR)/test-*.c))
+UNIT_BINS	:= $(UNIT_SRCS:.c=)
+
+$(UNIT_BINS): %: %.c liblkvm.a tests/unit/unit.h
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< liblkvm.a \
+		$(LDFLAGS) $(CHECK_LIBS) $(LIBS)
+
+unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+guests:
+	$(MAKE) -C tests/guests
+
+check-unit: unit
+check-guests: lkvm guests
+	tests/guests/run.sh ./lkvm
+check-cli: lkvm guests
+	tests/cli.sh ./lkvm
+check-e2e:
+	tests/e2e/run-all.sh
+
+check:
+	@scripts/setup.sh check
+	$(MAKE) check-unit
+	$(MAKE) check-guests
+	$(MAKE) check-cli
+	$(MAKE) check-e2e
+
+bench:
+	@scripts/setup.sh bench
+	bench/run.sh
+
+demo:
+	@scripts/setup.sh demo
+	scripts/demo.sh
+
+clean:
+	rm -f lkvm lkvm-static liblkvm.a $(UNIT_BINS)
+	find . -name '*.o' -o -name '*.d' | grep -v '^./.cache' | xargs rm -f
+	$(MAKE) -C tests/guests clean
+	rm -rf bench/out
+
+.PHONY: all clean check check-unit check-guests check-cli check-e2e unit \
+	guests bench demo
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVM__BUILTIN_H
+#define KVM__BUILTIN_H
+
+int cmd_run(int argc, const char **argv);
+int cmd_list(int argc, const char **argv);
+int cmd_stop(int argc, const char **argv);
+int cmd_pause(int argc, const char **argv);
+int cmd_resume(int argc, const char **argv);
+int cmd_version(int argc, const char **argv);
+int cmd_help(int argc, const char **argv);
+int cmd_unsupported(int argc, const char **argv);
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVM__KVM_H
+#define KVM__KVM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <linux/kvm.h>
+
+#include "kvm/compiler.h"
+#include "kvm/list.h"
+#include "kvm/bus.h"
+#include "kvm/guest-mem.h"
+#include "kvm/kvm-config.h"
+#include "kvm/kvm-arch.h"
+
+struct kvm_cpu;
+struct vm_device;
+
+enum vm_state {
+	VM_STATE_RUNNING = 0,
+	VM_STATE_PAUSED,
+	VM_STATE_SHUTOFF,
+};
+
+/* Why the VM ends; decides lkvm run's exit status. */
+enum vm_exit_reason {
+	VM_EXIT_NONE = 0,
+	VM_EXIT_POWEROFF,	/* guest asked to power off: status 0 */
+	VM_EXIT_RESET,		/* guest asked to reset: status 0 */
+	VM_EXIT_STOP,		/* lkvm stop / SIGINT / SIGTERM: status 0 */
+	VM_EXIT_ERROR,		/* triple fault, internal error...: non-zero */
+};
+
+struct kvm {
+	struct kvm_config	cfg;
+	int			sys_fd;
+	int			vm_fd;
+	int			vcpu_mmap_size;
+	int			max_vcpus;	/* KVM_CAP_MAX_VCPUS */
+	int			nr_vcpus_rec;	/* KVM_CAP_NR_VCPUS */
+
+	/* Guest RAM: one contiguous host mapping split into banks. */
+	void			*ram;
+	u64			ram_size;
+	u64			ram_map_size;
+	int			ram_fd;		/* hugetlbfs / snapshot file or -1 */
+	struct guest_mem	mem;
+
+	struct bus		pio_bus;
+	struct bus		mmio_bus;
+
+	struct kvm_cpu		**cpus;
+	int			nr_cpus;
+
+	struct list_head	devices;	/* struct vm_device */
+
+	struct kvm_arch		arch;
+
+	/* Lifecycle. */
+	pthread_mutex_t		pause_lock;
+	pthread_cond_t		pause_cond;
+	int			pause_req;	/* under pause_lock */
+	int			nr_paused;	/* under pause_lock */
+	atomic_int		state;		/* enum vm_state */
+	atomic_int		stop;		/* vCPUs must leave */
+	atomic_int		exit_reason;	/* first reason wins */
+	int			exit_evfd;	/* main loop wakes on it */
+
+	/* Back-pointers set by the run command, may be NULL in tests. */
+	struct term		*term;
+	struct ctl_server	*ctl;
+};
+
+/* Open /dev/kvm, check the API and capabilities, create the VM. */
+int kvm__open(struct kvm *kvm, const char *dev);
+/* Allocate guest RAM, register memory slots (arch decides the banks). */
+int kvm__init_ram(struct kvm *kvm);
+int kvm__register_mem(struct kvm *kvm, u64 gpa, u64 size, void *host);
+void kvm__close(struct kvm *kvm);
+
+/* Every capability the VMM relies on, checked with a named error. */
+struct kvm_cap_req {
+	int		cap;
+	const char	*name;
+};
+int kvm__check_caps(struct kvm *kvm, const struct kvm_cap_req *caps, int nr);
+int kvm__check_extension(struct kvm *kvm, int cap);
+
+static inline void *guest_ptr(struct kvm *kvm, u64 gpa, u64 len)
+{
+	return guest_mem_ptr(&kvm->mem, gpa, len);
+}
+
+/* Interrupt lines and eventfd helpers. */
+int kvm__irq_line(struct kvm *kvm, u32 irq, int level);
+int kvm__irq_trigger(struct kvm *kvm, u32 irq);
+int kvm__irqfd(struct kvm *kvm, u32 gsi, int fd, int resample_fd, bool assign);
+int kvm__ioeventfd(struct kvm *kvm, u64 addr, u32 len, int fd, bool pio,
+		   bool assign, bool datamatch, u64 data);
+
+/* Lifecycle: any thread may request the end of the VM. */
+void kvm__request_exit(struct kvm *kvm, enum vm_exit_reason reason);
+int kvm__pause(struct kvm *kvm);	/* returns once every vCPU is parked */
+int kvm__resume(struct kvm *kvm);
+const char *vm_state_name(enum vm_state s);
+
+/* Devices. */
+void kvm__add_device(struct kvm *kvm, struct vm_device *dev);
+void kvm__reset_devices(struct kvm *kvm);
+void kvm__exit_devices(struct kvm *kvm);
+
+/* Architecture hooks, implemented in <arch>/kvm.c. */
+extern const struct kvm_cap_req kvm_arch_caps[];
+extern const int kvm_arch_nr_caps;
+int kvm__arch_init(struct kvm *kvm);		/* irqchip, timers, ... */
+int kvm__arch_memory_layout(struct kvm *kvm);	/* banks from RAM size */
+int kvm__arch_init_devices(struct kvm *kvm);	/* platform devices */
+int kvm__arch_load_kernel(struct kvm *kvm);	/* -k/-i/-p */
+int kvm__arch_finalize(struct kvm *kvm);	/* boot tables, after devices */
+void kvm__arch_exit(struct kvm *kvm);
+const char *kvm__arch_default_cmdline(const struct kvm_config *cfg);
+int kvm__arch_irq_line(struct kvm *kvm, u32 irq, int level);
+
+#endif

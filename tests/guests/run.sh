@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Host-KVM tests: tiny guests assembled from tests/guests/x86/*.S run on
+# this machine's /dev/kvm; each test checks what the guest printed, lkvm's
+# exit status, and what lkvm printed about it.
+set -u
+cd "$(dirname "$0")/../.."
+LKVM=$(realpath "${1:-./lkvm}")
+G=tests/guests/x86
+. tests/lib.sh
+
+if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
+	echo "FAIL: /dev/kvm is missing or unreadable: host-KVM tests cannot run" >&2
+	exit 1
+fi
+if [ "$(uname -m)" != x86_64 ]; then
+	echo "FAIL: host-KVM tests need an x86_64 host (this is $(uname -m))" >&2
+	exit 1
+fi
+t_tmpdir
+echo "host-KVM guest tests ($LKVM)"
+
+run_guest() {	# name guest extra-args...; sets RC, OUT, ERR files
+	local name=$1 guest=$2
+	shift 2
+	OUT=$T_TMP/$name.out
+	ERR=$T_TMP/$name.err
+	timeout 30 "$LKVM" run -k "$G/$guest" -m 16 -c 1 "$@" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# 1. Print through the UART, power off: status 0.
+run_guest hello hello.bin
+if [ $RC -eq 0 ] && grep -q "^Hello from an lkvm guest" "$OUT"; then
+	t_ok "hello: prints through the 8250 and powers off (status 0)"
+else
+	t_fail "hello" "status $RC" "$ERR"
+fi
+
+# Same with 2 vCPUs: APs wait for SIPI, the BSP runs the guest.
+run_guest hello2 hello.bin -c 2
+if [ $RC -eq 0 ] && grep -q "^Hello from an lkvm guest" "$OUT"; then
+	t_ok "hello with 2 vCPUs"
+else
+	t_fail "hello with 2 vCPUs" "status $RC" "$ERR"
+fi
+
+# 2. Reset through the i8042: status 0.
+run_guest reset reset.bin
+if [ $RC -eq 0 ] && grep -q "resetting through the i8042" "$OUT"; then
+	t_ok "reset: i8042 reset line ends lkvm with status 0"
+else
+	t_fail "reset" "status $RC" "$ERR"
+fi
+
+# 3. Triple fault: non-zero status and the registers printed.
+run_guest triple triplefault.bin
+if [ $RC -ne 0 ] && [ $RC -ne 124 ] && grep -q "about to triple fault" "$OUT" &&
+   grep -q "triple fault" "$ERR" && grep -q "rip " "$ERR" &&
+   grep -q "rax 0000000000001234" "$ERR"; then
+	t_ok "triple fault: status $RC, registers printed"
+else
+	t_fail "triple fault" "status $RC" "$ERR"
+fi
+
+# 4. A spinning guest driven through list, pause, resume and stop.
+OUT=$T_TMP/spin.out
+ERR=$T_TMP/spin.err
+"$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-spin </dev/null >"$OUT" 2>"$ERR" &
+SPIN=$!
+if t_wait_for "$OUT" ready 10 && t_wait_for "$OUT" tick 10; then
+	t_ok "spin: guest is running"
+else
+	t_fail "spin: guest did not start" "" "$ERR"
+fi
+list=$("$LKVM" list)
+if echo "$list" | grep -Eq "^ *$SPIN +t-spin +running"; then
+	t_ok "list shows t-spin running with its pid"
+else
+	t_fail "list (running)" "$list"
+fi
+perm_dir=$(stat -c %a "$LKVM_DIR")
+perm_sock=$(stat -c %a "$LKVM_DIR/t-spin.sock" 2>/dev/null)
+if [ "$perm_dir" = 700 ] && [ "$perm_sock" = 600 ]; then
+	t_ok "socket directory 0700, socket 0600"
+else
+	t_fail "permissions" "dir $perm_dir sock $perm_sock"
+fi
+if "$LKVM" pause --name t-spin >/dev/null &&
+   "$LKVM" list | grep -Eq "t-spin +paused"; then
+	sleep 0.3	# a tick in flight may still land
+	before=$(grep -c tick "$OUT")
+	sleep 2.5
+	after=$(grep -c tick "$OUT")
+	if [ "$before" = "$after" ]; then
+		t_ok "pause: state paused, no ticks for 2.5 s ($before)"
+	else
+		t_fail "pause" "ticks went on while paused: $before -> $after"
+	fi
+else
+	t_fail "pause" "pause command or state failed"
+fi
+if "$LKVM" resume --name t-spin >/dev/null &&
+   "$LKVM" list | grep -Eq "t-spin +running"; then
+	before=$(grep -c tick "$OUT")
+	sleep 2.5
+	after=$(grep -c tick "$OUT")
+	if [ "$after" -gt "$before" ]; then
+		t_ok "resume: running again, ticks $before -> $after"
+	else
+		t_fail "resume" "no ticks after resume ($before)"
+	fi
+else
+	t_fail "resume" "resume command or state failed"
+fi
+"$LKVM" stop --name t-spin >/dev/null
+wait $SPIN
+rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$LKVM_DIR/t-spin.sock" ]; then
+	t_ok "stop: lkvm exited 0, socket removed"
+else
+	t_fail "stop" "status $rc" "$ERR"
+fi
+
+# 5. SIGTERM stops the VM in order; a killed VM's stale socket is cleaned.
+"$LKVM" run -k $G/spin.bin -m 16 -c 2 --name t-term </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+t_wait_for "$OUT" ready 10
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$LKVM_DIR/t-term.sock" ]; then
+	t_ok "SIGTERM: orderly stop, status 0"
+else
+	t_fail "SIGTERM" "status $rc" "$ERR"
+fi
+"$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+t_wait_for "$OUT" ready 10
+kill -KILL $pid
+wait $pid 2>/dev/null
+[ -S "$LKVM_DIR/t-stale.sock" ] || t_fail "stale" "socket vanished before the test"
+list=$("$LKVM" list)
+if [ ! -e "$LKVM_DIR/t-stale.sock" ] && ! echo "$list" | grep -q t-stale; then
+	t_ok "stale socket of a killed VM: list skips and removes it"
+else
+	t_fail "stale socket" "$list"
+fi
+"$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+t_wait_for "$OUT" ready 10
+kill -KILL $pid
+wait $pid 2>/dev/null
+"$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+if t_wait_for "$OUT" ready 10; then
+	t_ok "a new VM reuses the name of a killed one"
+else
+	t_fail "name reuse after kill" "" "$ERR"
+fi
+# Two VMs may not share a name.
+"$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$T_TMP/dup.out" 2>"$T_TMP/dup.err"
+rc=$?
+if [ $rc -ne 0 ] && grep -q "already running" "$T_TMP/dup.err"; then
+	t_ok "duplicate name refused"
+else
+	t_fail "duplicate name" "status $rc" "$T_TMP/dup.err"
+fi
+"$LKVM" stop --all >/dev/null
+wait $pid
+
+t_summary "host-KVM guest tests"

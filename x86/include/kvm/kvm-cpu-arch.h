@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVM__KVM_CPU_ARCH_H
+#define KVM__KVM_CPU_ARCH_H
+
+#include <linux/kvm.h>
+#include "kvm/compiler.h"
+
+struct kvm_cpu_arch {
+	struct kvm_cpuid2	*cpuid;
+};
+
+#endif
