@@ -59,17 +59,24 @@ LIBS		+= $(ARCH_LIBS)
 all: lkvm
 
 lkvm: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 lkvm-static: $(OBJS)
-	$(CC) $(LDFLAGS) -static -o $@ $(OBJS) $(LIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(OBJS) $(LIBS)
 
 liblkvm.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJS)
 
+ifneq ($(V),1)
+Q := @
+endif
+
 %.o: %.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # ---------------------------------------------------------------- tests
 CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -79,7 +86,8 @@ UNIT_SRCS	:= $(sort $(wildcard tests/unit/test-*.c)) \
 UNIT_BINS	:= $(UNIT_SRCS:.c=)
 
 $(UNIT_BINS): %: %.c liblkvm.a tests/unit/unit.h
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< liblkvm.a \
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< liblkvm.a \
 		$(LDFLAGS) $(CHECK_LIBS) $(LIBS)
 
 unit: $(UNIT_BINS)

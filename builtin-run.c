@@ -124,6 +124,19 @@ int cmd_run(int argc, const char **argv)
 		kvm->cfg.name = name;
 	}
 
+	/*
+	 * SIGINT/SIGTERM/SIGHUP end the VM in order, through the main loop.
+	 * Block them before any thread exists, so that every thread a device
+	 * starts inherits the mask and only the signalfd sees them.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigdelset(&sigs, SIGPIPE);
+
 	if (kvm__open(kvm, "/dev/kvm"))
 		goto out;
 	if (kvm_config_check_vcpus(&kvm->cfg, kvm->max_vcpus))
@@ -140,14 +153,6 @@ int cmd_run(int argc, const char **argv)
 	if (ctl_server_start(kvm))
 		goto out_term;
 
-	/* SIGINT/SIGTERM end the VM in order, through the main loop. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	sigdelset(&sigs, SIGPIPE);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		pr_err("signalfd: %s", strerror(errno));

@@ -152,8 +152,6 @@ int kvm__init_ram(struct kvm *kvm)
 		return -ENOMEM;
 	}
 	kvm->ram = p;
-	if (!dir)
-		madvise(p, kvm->ram_map_size, MADV_HUGEPAGE);
 	return kvm__arch_memory_layout(kvm);
 }
 

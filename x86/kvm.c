@@ -26,7 +26,6 @@ const int kvm_arch_nr_caps = ARRAY_SIZE(kvm_arch_caps);
 
 int kvm__arch_init(struct kvm *kvm)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	u64 idmap = X86_IDENTITY_MAP_ADDR;
 
 	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, X86_TSS_ADDR) < 0) {
@@ -42,10 +41,24 @@ int kvm__arch_init(struct kvm *kvm)
 		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -errno;
 	}
+	return 0;
+}
+
+/*
+ * The in-kernel PIT, for kernels (Linux calibrates and checks its timer
+ * through it).  Flat binaries get none: on teardown the PIT costs two
+ * SRCU grace periods (its IRQ ack and mask notifiers), ~15 ms on some
+ * hosts, several times what such a guest runs for.
+ */
+static int create_pit(struct kvm *kvm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
 	if (ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		pr_err("KVM_CREATE_PIT2: %s", strerror(errno));
 		return -errno;
 	}
+	kvm->arch.has_pit = true;
 	return 0;
 }
 
@@ -107,7 +120,11 @@ int kvm__arch_init_devices(struct kvm *kvm)
 
 int kvm__arch_finalize(struct kvm *kvm)
 {
-	return mptable__setup(kvm);
+	int ret = 0;
+
+	if (kvm->arch.boot_type == X86_BOOT_BZIMAGE64)
+		ret = create_pit(kvm);
+	return ret ? ret : mptable__setup(kvm);
 }
 
 const char *kvm__arch_default_cmdline(const struct kvm_config *cfg)

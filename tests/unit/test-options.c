@@ -79,6 +79,7 @@ START_TEST(run_good)
 		"quiet x=1", "-m", "2G", "-c", "2", "--name", "vm1",
 		"--console", "serial", "--nodefaults", "--debug",
 		"--loglevel", "error")), 0);
+	lkvm_loglevel = -1;
 	ck_assert_str_eq(cfg.kernel, "bz");
 	ck_assert_str_eq(cfg.initrd, "rd");
 	ck_assert_str_eq(cfg.params, "quiet x=1");
