@@ -46,7 +46,9 @@ LDFLAGS		+= -fsanitize=address,undefined
 endif
 
 CORE_OBJS	:= util.o bus.o kvm.o kvm-cpu.o ioport.o mmio.o term.o \
-		   snapshot.o parse-options.o ctl.o config.o \
+		   snapshot.o parse-options.o ctl.o config.o iothread.o irq.o \
+		   pci.o virtio/core.o virtio/pci.o virtio/rng.o \
+		   virtio/console.o \
 		   builtin-run.o builtin-list.o builtin-ctl.o builtin-version.o \
 		   builtin-help.o
 

@@ -13,10 +13,13 @@
 #include "kvm/builtin.h"
 #include "kvm/config.h"
 #include "kvm/ctl.h"
+#include "kvm/irq.h"
+#include "kvm/pci.h"
 #include "kvm/kvm.h"
 #include "kvm/kvm-cpu.h"
 #include "kvm/term.h"
 #include "kvm/util.h"
+#include "kvm/virtio.h"
 
 enum { EV_EXIT, EV_SIGNAL, EV_TERM, EV_CTL };
 
@@ -31,8 +34,7 @@ static int epoll_add(int ep, int fd, u64 tag)
 static void main_loop(struct kvm *kvm, int sfd)
 {
 	struct term *term = kvm->term;
-	bool term_in = term && term->in_fd >= 0 &&
-		       kvm->cfg.console == CONSOLE_SERIAL;
+	bool term_in = term && term->in_fd >= 0;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	if (ep < 0 || epoll_add(ep, kvm->exit_evfd, EV_EXIT) ||
@@ -79,6 +81,16 @@ static void main_loop(struct kvm *kvm, int sfd)
 		}
 	}
 	close(ep);
+}
+
+/* virtio devices, in the order their PCI slots are given out. */
+static int init_virtio_devices(struct kvm *kvm)
+{
+	int ret = virtio_console__init(kvm);
+
+	if (!ret)
+		ret = virtio_rng__init(kvm);
+	return ret;
 }
 
 static int exit_status(struct kvm *kvm)
@@ -143,10 +155,13 @@ int cmd_run(int argc, const char **argv)
 		goto out;
 	if (kvm__arch_init(kvm) || kvm__init_ram(kvm))
 		goto out;
+	if (irq_routing_init(kvm) || iothread_init(&kvm->io))
+		goto out;
 
 	term_init(&term, kvm, STDIN_FILENO, STDOUT_FILENO);
 	kvm->term = &term;
-	if (kvm__arch_init_devices(kvm) || kvm__arch_load_kernel(kvm))
+	if (pci_host_init(kvm) || kvm__arch_init_devices(kvm) ||
+	    init_virtio_devices(kvm) || kvm__arch_load_kernel(kvm))
 		goto out_term;
 	if (kvm_cpu__init_all(kvm) || kvm__arch_finalize(kvm))
 		goto out_term;
@@ -162,12 +177,13 @@ int cmd_run(int argc, const char **argv)
 	pr_info("starting %s: %d vCPU%s, %llu MiB, kernel %s", kvm->cfg.name,
 		kvm->cfg.nrcpus, kvm->cfg.nrcpus > 1 ? "s" : "",
 		(unsigned long long)(kvm->ram_size >> 20), kvm->cfg.kernel);
-	if (kvm_cpu__start_all(kvm))
+	if (iothread_start(&kvm->io) || kvm_cpu__start_all(kvm))
 		kvm__request_exit(kvm, VM_EXIT_ERROR);
 	else
 		main_loop(kvm, sfd);
 
 	kvm_cpu__stop_all(kvm);
+	iothread_stop(&kvm->io);
 	atomic_store(&kvm->state, VM_STATE_SHUTOFF);
 	status = exit_status(kvm);
 	close(sfd);

@@ -61,8 +61,12 @@ static int opt_console(const struct option *o, const char *arg, void *ctx)
 		cfg->console = CONSOLE_SERIAL;
 		return 0;
 	}
-	if (!strcmp(arg, "virtio") || !strcmp(arg, "hv")) {
-		pr_err("--console %s is not supported yet", arg);
+	if (!strcmp(arg, "virtio")) {
+		cfg->console = CONSOLE_VIRTIO;
+		return 0;
+	}
+	if (!strcmp(arg, "hv")) {
+		pr_err("--console hv: the hypervisor console exists only on powerpc");
 		return -1;
 	}
 	pr_err("--console %s: unknown console (serial, virtio or hv)", arg);
@@ -104,7 +108,7 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	UNSUPPORTED_NOARG("vnc", "Enable VNC framebuffer"),
 	UNSUPPORTED_NOARG("gtk", "Enable GTK framebuffer"),
 	UNSUPPORTED_NOARG("sdl", "Enable SDL framebuffer"),
-	UNSUPPORTED_NOARG("rng", "Enable virtio Random Number Generator"),
+	{ OPT_BOOL, 0, "rng", &cfg->rng, NULL, "Enable virtio Random Number Generator" },
 	UNSUPPORTED(0, "9p", "dir_to_share,tag_name", "Enable virtio 9p to share files between host and guest"),
 	{ OPT_CALLBACK, 0, "console", NULL, "serial or virtio", "Console to use", opt_console },
 	UNSUPPORTED(0, "vsock", "cid", "Guest virtio socket CID"),
@@ -112,7 +116,7 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	UNSUPPORTED(0, "tty", "tty id", "Remap guest TTY into a pty on the host"),
 	UNSUPPORTED(0, "sandbox", "script", "Run this script when booting into custom rootfs"),
 	{ OPT_STRING, 0, "hugetlbfs", &cfg->hugetlbfs, "path", "Hugetlbfs path" },
-	UNSUPPORTED_NOARG("virtio-legacy", "Use legacy virtio transport"),
+	{ OPT_BOOL, 0, "virtio-legacy", &cfg->virtio_legacy, NULL, "Use legacy virtio transport" },
 	UNSUPPORTED(0, "restore", "dir", "Start from a snapshot made by lkvm save"),
 	OPT_GROUP("Kernel options:"),
 	{ OPT_STRING, 'k', "kernel", &cfg->kernel, "kernel", "Kernel to boot in virtual machine" },

@@ -16,6 +16,7 @@
 #include "kvm/kvm.h"
 #include "kvm/kvm-cpu.h"
 #include "kvm/devices.h"
+#include "kvm/irq.h"
 #include "kvm/util.h"
 
 static const struct kvm_cap_req core_caps[] = {
@@ -186,8 +187,15 @@ int kvm__register_mem(struct kvm *kvm, u64 gpa, u64 size, void *host)
 
 void kvm__close(struct kvm *kvm)
 {
-	kvm__exit_devices(kvm);
 	kvm_cpu__exit_all(kvm);
+	if (kvm->io.epfd > 0 || kvm->io.running)
+		iothread_stop(&kvm->io);
+	kvm__exit_devices(kvm);
+	if (kvm->io.epfd > 0)
+		iothread_exit(&kvm->io);
+	irq_routing_exit(kvm);
+	free(kvm->pci);
+	kvm->pci = NULL;
 	kvm__arch_exit(kvm);
 	if (kvm->ram)
 		munmap(kvm->ram, kvm->ram_map_size);

@@ -56,6 +56,11 @@ static void filter_cpuid(struct kvm_cpu *vcpu, struct kvm_cpuid2 *c)
 
 		switch (e->function) {
 		case 1:
+			/* KVM emulates the TSC deadline timer but leaves the
+			 * bit to user space: without it Linux calibrates the
+			 * LAPIC timer against the PIT, badly when nested. */
+			if (vcpu->kvm->arch.tsc_deadline)
+				e->ecx |= 1U << 24;
 			e->ebx &= 0x0000ffff;
 			e->ebx |= (u32)vcpu->id << 24;
 			e->ebx |= (u32)min_t(int, vcpu->kvm->nr_cpus, 255) << 16;
@@ -94,6 +99,8 @@ int kvm_cpu__arch_init(struct kvm_cpu *vcpu)
 
 	if (!c)
 		return -EINVAL;
+	kvm->arch.tsc_deadline =
+		kvm__check_extension(kvm, KVM_CAP_TSC_DEADLINE_TIMER);
 	filter_cpuid(vcpu, c);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0) {
 		pr_err("vCPU %lu: KVM_SET_CPUID2: %s", vcpu->id, strerror(errno));

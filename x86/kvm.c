@@ -10,6 +10,7 @@
 #include "kvm/i8042.h"
 #include "kvm/rtc.h"
 #include "kvm/acpi-pm.h"
+#include "kvm/irq.h"
 #include "kvm/util.h"
 
 const struct kvm_cap_req kvm_arch_caps[] = {
@@ -127,11 +128,69 @@ int kvm__arch_finalize(struct kvm *kvm)
 	return ret ? ret : mptable__setup(kvm);
 }
 
+/*
+ * pci=noearly: the early quirk scans (the AMD GART aperture search walks
+ * 8192 config addresses through 0xCF8 on family 0Fh/10h CPUs) are
+ * pointless on a one-bus virtual machine and cost seconds when exits are
+ * slow (nested).  The PCI driver proper still scans the bus.
+ */
 const char *kvm__arch_default_cmdline(const struct kvm_config *cfg)
 {
 	if (cfg->console == CONSOLE_VIRTIO)
-		return "console=hvc0 reboot=k panic=1 i8042.noaux=1 i8042.nopnp=1";
-	return "console=ttyS0 reboot=k panic=1 i8042.noaux=1 i8042.nopnp=1";
+		return "console=hvc0 reboot=k panic=1 pci=noearly i8042.noaux=1 "
+		       "i8042.nopnp=1";
+	return "console=ttyS0 reboot=k panic=1 pci=noearly i8042.noaux=1 "
+	       "i8042.nopnp=1";
+}
+
+/* The routes KVM starts with: ISA IRQs on the PICs and the IOAPIC. */
+int kvm__arch_irq_routing_init(struct kvm *kvm)
+{
+	u32 i;
+	int ret = 0;
+
+	for (i = 0; i < 24 && !ret; i++) {
+		if (i < 16)
+			ret = irq_add_irqchip_route(kvm, i, i < 8 ?
+				KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				i % 8);
+		if (!ret)
+			ret = irq_add_irqchip_route(kvm, i, KVM_IRQCHIP_IOAPIC, i);
+	}
+	return ret;
+}
+
+u32 kvm__arch_msi_gsi_base(struct kvm *kvm)
+{
+	return 24;
+}
+
+void kvm__arch_pci_layout(struct kvm *kvm, struct pci_layout *l)
+{
+	*l = (struct pci_layout) {
+		.ecam_base	= X86_PCI_ECAM_BASE,
+		.ecam_size	= X86_PCI_ECAM_SIZE,
+		.mmio32_base	= X86_PCI_MMIO32_BASE,
+		.mmio32_size	= X86_PCI_MMIO32_SIZE,
+		.mmio64_base	= kvm->arch.mmio64_base,
+		.mmio64_size	= X86_PCI_MMIO64_SIZE,
+		.io_base	= X86_PCI_IO_BASE,
+		.io_size	= X86_PCI_IO_SIZE,
+		.cf8		= true,
+		/* No firmware and no ACPI: BARs come assigned, as from a BIOS. */
+		.preassign	= true,
+	};
+}
+
+/* PCI INTA# of slot n goes to IOAPIC pin 16 + n % 8 (see the MP table). */
+u32 kvm__arch_pci_intx_gsi(struct kvm *kvm, u8 devfn)
+{
+	return 16 + ((devfn >> 3) & 7);
+}
+
+bool kvm__arch_msi_devid(struct kvm *kvm, u8 devfn, u32 *devid)
+{
+	return false;
 }
 
 int kvm__arch_irq_line(struct kvm *kvm, u32 irq, int level)

@@ -8,6 +8,7 @@
 
 #include "kvm/kvm.h"
 #include "kvm/mptable.h"
+#include "kvm/pci.h"
 #include "kvm/util.h"
 
 struct mpf_intel {
@@ -74,7 +75,9 @@ enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
 #define CPU_BOOTPROCESSOR	2
 #define APIC_VERSION		0x14
 #define IOAPIC_VERSION		0x11
-#define MP_ISA_BUS		0
+#define MP_PCI_BUS		0	/* must equal the PCI bus number */
+#define MP_ISA_BUS		1
+#define MP_IRQ_LEVEL_HIGH	0x0d	/* active high, level */
 
 static u8 checksum(const void *p, size_t len)
 {
@@ -91,7 +94,9 @@ int mptable__setup(struct kvm *kvm)
 	int ncpu = kvm->nr_cpus ? kvm->nr_cpus : kvm->cfg.nrcpus;
 	size_t size = sizeof(struct mpf_intel) + sizeof(struct mpc_table) +
 		      ncpu * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) +
-		      sizeof(struct mpc_ioapic) + 18 * sizeof(struct mpc_intsrc);
+		      sizeof(struct mpc_ioapic) +
+		      (18 + 32) * sizeof(struct mpc_intsrc) +
+		      sizeof(struct mpc_bus);
 	struct mpf_intel *mpf;
 	struct mpc_table *mpc;
 	u8 *base, *p;
@@ -130,10 +135,14 @@ int mptable__setup(struct kvm *kvm)
 		struct mpc_bus *b = (struct mpc_bus *)p;
 
 		b->type = MP_BUS;
+		b->busid = MP_PCI_BUS;
+		memcpy(b->bustype, "PCI   ", 6);
+		b++;
+		b->type = MP_BUS;
 		b->busid = MP_ISA_BUS;
 		memcpy(b->bustype, "ISA   ", 6);
-		p += sizeof(*b);
-		count++;
+		p += 2 * sizeof(*b);
+		count += 2;
 	}
 	{
 		struct mpc_ioapic *io = (struct mpc_ioapic *)p;
@@ -156,6 +165,23 @@ int mptable__setup(struct kvm *kvm)
 		s->srcbusirq = i;
 		s->dstapic = ioapic_id;
 		s->dstirq = i;
+		p += sizeof(*s);
+		count++;
+	}
+	/* PCI INTA# of every function with a pin, level and active high. */
+	for (i = 1; i < 32; i++) {
+		struct pci_dev *pdev = pci_find_dev(kvm, i << 3);
+		struct mpc_intsrc *s = (struct mpc_intsrc *)p;
+
+		if (!pdev || !pdev->cfg[PCI_INTERRUPT_PIN])
+			continue;
+		s->type = MP_INTSRC;
+		s->irqtype = MP_INT;
+		s->irqflag = MP_IRQ_LEVEL_HIGH;
+		s->srcbus = MP_PCI_BUS;
+		s->srcbusirq = (i << 2) | (pdev->cfg[PCI_INTERRUPT_PIN] - 1);
+		s->dstapic = ioapic_id;
+		s->dstirq = pdev->intx_gsi;
 		p += sizeof(*s);
 		count++;
 	}

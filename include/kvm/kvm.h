@@ -10,6 +10,7 @@
 #include "kvm/list.h"
 #include "kvm/bus.h"
 #include "kvm/guest-mem.h"
+#include "kvm/iothread.h"
 #include "kvm/kvm-config.h"
 #include "kvm/kvm-arch.h"
 
@@ -53,6 +54,9 @@ struct kvm {
 	int			nr_cpus;
 
 	struct list_head	devices;	/* struct vm_device */
+	struct iothread		io;
+	struct irq_routing	*irq;
+	struct pci_host		*pci;
 
 	struct kvm_arch		arch;
 
@@ -120,5 +124,25 @@ int kvm__arch_finalize(struct kvm *kvm);	/* boot tables, after devices */
 void kvm__arch_exit(struct kvm *kvm);
 const char *kvm__arch_default_cmdline(const struct kvm_config *cfg);
 int kvm__arch_irq_line(struct kvm *kvm, u32 irq, int level);
+
+/* Where PCI lives in the guest physical address space. */
+struct pci_layout {
+	u64	ecam_base;
+	u64	ecam_size;
+	u64	mmio32_base;
+	u64	mmio32_size;
+	u64	mmio64_base;
+	u64	mmio64_size;
+	u64	io_base;	/* PCI I/O addresses handed out */
+	u64	io_size;
+	u64	io_mmio_base;	/* CPU address of the I/O window, 0 if none */
+	bool	cf8;		/* configuration mechanism #1 on 0xCF8 */
+	bool	preassign;	/* assign BARs like firmware (else leave 0) */
+};
+void kvm__arch_pci_layout(struct kvm *kvm, struct pci_layout *l);
+/* GSI for a function's INTx pin A, and how to route it (irqchip, pin). */
+u32 kvm__arch_pci_intx_gsi(struct kvm *kvm, u8 devfn);
+/* MSI device ID for the ITS (arm64); false if the arch has none. */
+bool kvm__arch_msi_devid(struct kvm *kvm, u8 devfn, u32 *devid);
 
 #endif

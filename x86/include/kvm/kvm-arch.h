@@ -80,6 +80,7 @@ struct kvm_arch {
 	u64			highmem_size;	/* RAM from 4G */
 	u64			mmio64_base;
 	bool			has_pit;
+	bool			tsc_deadline;
 	struct e820_entry	e820[X86_MAX_E820];
 	u32			nr_e820;
 };

@@ -1,0 +1,101 @@
+# shellcheck shell=dash
+# Helpers for scenario snippets, available in L1 as /e2e/lib.sh (busybox sh).
+# Each scenario snippet runs in its own shell with this file sourced and
+# $SCENARIO set to its name; it must print exactly one of
+#   SCENARIO <name> PASS
+#   SCENARIO <name> FAIL <why>
+#   SCENARIO <name> SKIP <why>   (cannot run here; not a failure)
+# (use pass / fail / skip below). Detail lines start with two spaces.
+
+# shellcheck source=/dev/null
+[ -f /e2e/config.sh ] && . /e2e/config.sh
+: "${E2E_LKVM_TIMEOUT:=60}" "${E2E_SCENARIO_TIMEOUT:=180}" "${E2E_VERBOSE:=0}"
+
+# e2e_uptime: seconds since L1 boot (busybox date has no %N).
+e2e_uptime() { cut -d' ' -f1 /proc/uptime; }
+# e2e_since T0: seconds elapsed since uptime T0, 2 decimals.
+e2e_since() { awk -v a="$1" -v b="$(e2e_uptime)" 'BEGIN { printf "%.2f", b - a }'; }
+
+pass() { echo "SCENARIO $SCENARIO PASS"; }
+fail() { echo "SCENARIO $SCENARIO FAIL $*"; }
+skip() { echo "SCENARIO $SCENARIO SKIP $*"; }
+note() { echo "  $*"; }
+
+# run_timeout SECS LOG CMD...: runs CMD with stdout+stderr to LOG (stdin
+# inherited: the L1 console), killing it after SECS (TERM, then KILL 5 s
+# later). Sets RC (exit status), ELAPSED (s) and TIMED_OUT (0|1).
+run_timeout() {
+	_t=$1 _log=$2
+	shift 2
+	_t0=$(e2e_uptime)
+	timeout -k 5 "$_t" "$@" >"$_log" 2>&1
+	RC=$?
+	ELAPSED=$(e2e_since "$_t0")
+	TIMED_OUT=$(awk -v e="$ELAPSED" -v t="$_t" 'BEGIN { print (e >= t - 0.05) ? 1 : 0 }')
+	# A killed VMM may leave the console in raw mode.
+	[ -t 0 ] && stty sane 2>/dev/null
+	return 0
+}
+
+# run_lkvm LOG ARGS...: runs "lkvm ARGS" under $E2E_LKVM_TIMEOUT (override
+# with LKVM_TIMEOUT=N), output (the L2 console) to LOG; sets RC, ELAPSED,
+# TIMED_OUT and LKVM_LOG, and prints one detail line.
+run_lkvm() {
+	LKVM_LOG=$1
+	shift
+	run_timeout "${LKVM_TIMEOUT:-$E2E_LKVM_TIMEOUT}" "$LKVM_LOG" lkvm "$@"
+	note "lkvm $1: rc=$RC time=${ELAPSED}s$([ "$TIMED_OUT" = 1 ] && echo " TIMEOUT")"
+	[ "$E2E_VERBOSE" = 1 ] && show_log "$LKVM_LOG" 200
+	return 0
+}
+
+# log_has LOG ERE: true if LOG (carriage returns removed) matches ERE.
+log_has() { tr -d '\r' <"$1" | grep -q -E -- "$2"; }
+
+# show_log LOG [N]: the last N (20) lines of LOG, indented (so that nothing a
+# guest prints can pass for a marker).
+show_log() {
+	[ -f "$1" ] || return 0
+	tr -d '\r' <"$1" | tail -n "${2:-20}" | sed 's/^/  | /'
+}
+
+# expect_lkvm ERE...: the usual verdict after run_lkvm: PASS if lkvm exited
+# with status 0 in time and its output matches every ERE; otherwise FAIL
+# with the first reason found and the end of the L2 console.
+expect_lkvm() {
+	_why=
+	if [ "$TIMED_OUT" = 1 ]; then
+		_why="lkvm timed out after ${ELAPSED}s"
+	else
+		for _re in "$@"; do
+			log_has "$LKVM_LOG" "$_re" || {
+				_why="no '$_re' in the L2 output"
+				break
+			}
+		done
+		[ -z "$_why" ] && [ "$RC" != 0 ] && _why="lkvm exit status $RC"
+	fi
+	if [ -z "$_why" ]; then
+		pass
+	else
+		[ "$E2E_VERBOSE" = 1 ] || show_log "$LKVM_LOG" 25
+		fail "$_why"
+	fi
+}
+
+# e2e_run_scenario NAME: runs /e2e/scenarios/NAME.sh (used by /scenarios.sh),
+# with a whole-scenario time limit, and prints its timing.
+e2e_run_scenario() {
+	_name=$1
+	echo "E2E-SCENARIO-START $_name"
+	_t0=$(e2e_uptime)
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	SCENARIO=$_name timeout -k 5 "$E2E_SCENARIO_TIMEOUT" \
+		sh -c '. /e2e/lib.sh; cd /tmp && . "/e2e/scenarios/$SCENARIO.sh"'
+	_rc=$?
+	_el=$(e2e_since "$_t0")
+	if awk -v e="$_el" -v t="$E2E_SCENARIO_TIMEOUT" 'BEGIN { exit !(e >= t - 0.05) }'; then
+		echo "SCENARIO $_name FAIL whole scenario timed out after ${_el}s"
+	fi
+	echo "E2E-SCENARIO-END $_name rc=$_rc time=${_el}s"
+}
