@@ -124,13 +124,36 @@ int ctl_connect(const char *dir, const char *name)
 	return fd;
 }
 
+/*
+ * Socket I/O with the socket's SO_RCVTIMEO/SO_SNDTIMEO honoured: a peer
+ * that stalls ends the exchange (EAGAIN) instead of blocking the VM's
+ * main loop or a client forever.
+ */
+static int sock_io(int fd, void *buf, size_t len, bool out)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = out ? send(fd, (u8 *)buf + done, len - done,
+				       MSG_NOSIGNAL) :
+				  recv(fd, (u8 *)buf + done, len - done, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		done += n;
+	}
+	return 0;
+}
+
 static int send_msg(int fd, u32 type, s32 status, const void *p, u32 len)
 {
 	struct ctl_msg m = { .type = type, .status = status, .len = len };
 
-	if (write_in_full(fd, &m, sizeof(m)) != sizeof(m))
+	if (sock_io(fd, &m, sizeof(m), true))
 		return -EPIPE;
-	if (len && write_in_full(fd, p, len) != (ssize_t)len)
+	if (len && sock_io(fd, (void *)p, len, true))
 		return -EPIPE;
 	return 0;
 }
@@ -140,14 +163,14 @@ static int recv_msg(int fd, struct ctl_msg *m, void **payload)
 {
 	char *p;
 
-	if (read_in_full(fd, m, sizeof(*m)) != sizeof(*m))
+	if (sock_io(fd, m, sizeof(*m), false))
 		return -EPIPE;
 	if (m->len > CTL_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	p = malloc(m->len + 1);
 	if (!p)
 		return -ENOMEM;
-	if (m->len && read_in_full(fd, p, m->len) != (ssize_t)m->len) {
+	if (m->len && sock_io(fd, p, m->len, false)) {
 		free(p);
 		return -EPIPE;
 	}

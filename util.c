@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "kvm/util.h"
@@ -123,6 +125,38 @@ int parse_size(const char *s, u64 default_unit, u64 *out)
 	return 0;
 }
 
+int parse_cpulist(const char *s, cpu_set_t *set)
+{
+	char *end;
+
+	CPU_ZERO(set);
+	if (!*s)
+		return -EINVAL;
+	for (;;) {
+		unsigned long a, b;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			if (*s < '0' || *s > '9')
+				return -EINVAL;
+			b = strtoul(s, &end, 10);
+		}
+		if (b < a || b >= CPU_SETSIZE)
+			return -ERANGE;
+		for (; a <= b; a++)
+			CPU_SET(a, set);
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -EINVAL;
+		s = end + 1;
+	}
+}
+
 ssize_t read_in_full(int fd, void *buf, size_t count)
 {
 	size_t done = 0;
@@ -131,7 +165,11 @@ ssize_t read_in_full(int fd, void *buf, size_t count)
 		ssize_t n = read(fd, (char *)buf + done, count - done);
 
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN && poll(&p, 1, -1) >= 0)
 				continue;
 			return -1;
 		}
@@ -150,7 +188,11 @@ ssize_t write_in_full(int fd, const void *buf, size_t count)
 		ssize_t n = write(fd, (const char *)buf + done, count - done);
 
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN && poll(&p, 1, -1) >= 0)
 				continue;
 			return -1;
 		}
@@ -260,4 +302,47 @@ u64 monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int map_file(const char *path, u64 max, const void **bufp, u64 *lenp)
+{
+	struct stat st;
+	void *p;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if ((u64)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	*lenp = st.st_size;
+	if (!st.st_size) {
+		close(fd);
+		*bufp = NULL;
+		return 0;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	e = -errno;
+	close(fd);
+	if (p == MAP_FAILED)
+		return e;
+	*bufp = p;
+	return 0;
+}
+
+void unmap_file(const void *buf, u64 len)
+{
+	if (buf && len)
+		munmap((void *)buf, len);
 }

@@ -4,8 +4,8 @@
  *
  * The registers are treated as one little-endian byte array, so accesses
  * of any width and alignment inside the block work; the reserved bytes
- * (offsets 6-7) read 0 and ignore writes.  The timer counts CLOCK_MONOTONIC at
- * 3.579545 MHz; TMR_STS is set whenever its bit 23 has flipped since the
+ * (offsets 6-7) read 0 and ignore writes.  The timer counts CLOCK_MONOTONIC
+ * at 3.579545 MHz; TMR_STS is set whenever its bit 23 has flipped since the
  * guest last cleared it.  No SCI is raised: nothing here generates events
  * that need one.
  */
@@ -32,9 +32,9 @@ struct acpi_pm_state {
 	u16	en;
 	u16	cnt;		/* CNT_STORED bits */
 	u16	reserved;
-	u64	tmr_offset;	/* timer = host ticks + offset (this host only) */
+	u64	tmr_offset;	/* timer = host ticks + offset (this host) */
 	u64	tmr_sts_ref;	/* timer >> 23 when TMR_STS was last cleared */
-	u64	tmr_saved;	/* timer when saved: restore continues from it */
+	u64	tmr_saved;	/* timer when saved; restore goes on from it */
 };
 
 struct acpi_pm {
@@ -95,10 +95,12 @@ static bool write_block(struct acpi_pm *pm, u64 offset, const u8 *data,
 	u16 cnt, w1c;
 	u32 i;
 
+	if (offset >= ACPI_PM_BLOCK_LEN)
+		return false;
 	memset(img, 0, sizeof(img));
 	put16(img + ACPI_PM1_EN_OFFSET, pm->st.en);
 	put16(img + ACPI_PM1_CNT_OFFSET, pm->st.cnt);
-	for (i = 0; i < len && offset + i < ACPI_PM_BLOCK_LEN; i++) {
+	for (i = 0; i < len && i < ACPI_PM_BLOCK_LEN - offset; i++) {
 		u64 off = offset + i;
 
 		switch (off) {
@@ -116,7 +118,7 @@ static bool write_block(struct acpi_pm *pm, u64 offset, const u8 *data,
 			cnt_written = true;
 			break;
 		default:
-			pr_debug("acpi-pm: write to read-only offset %llu ignored",
+			pr_debug("acpi-pm: write to offset %llu ignored",
 				 (unsigned long long)off);
 			break;
 		}
@@ -134,7 +136,8 @@ static bool write_block(struct acpi_pm *pm, u64 offset, const u8 *data,
 	pm->st.cnt = cnt & CNT_STORED;
 	sleep = cnt & ACPI_PM1_SLP_EN;
 	if (sleep) {
-		u32 type = (cnt & ACPI_PM1_SLP_TYP_MASK) >> ACPI_PM1_SLP_TYP_SHIFT;
+		u32 type = (cnt & ACPI_PM1_SLP_TYP_MASK) >>
+			   ACPI_PM1_SLP_TYP_SHIFT;
 
 		if (type == ACPI_PM_SLP_TYP_S5)
 			return true;
@@ -197,7 +200,8 @@ static int acpi_pm_save(struct vm_device *dev, struct snapshot *snap)
 	pm->st.tmr_saved = timer_count(pm);
 	st = pm->st;
 	pthread_mutex_unlock(&pm->lock);
-	return snap_put(snap, dev->name, ACPI_PM_STATE_VERSION, &st, sizeof(st));
+	return snap_put(snap, dev->name, ACPI_PM_STATE_VERSION, &st,
+			sizeof(st));
 }
 
 static int acpi_pm_restore(struct vm_device *dev, struct snapshot *snap)

@@ -332,7 +332,8 @@ static void aux_status(struct i8042 *s)
 {
 	struct i8042_state *st = &s->st;
 
-	aux_reply(s, (st->aux_remote ? 0x40 : 0) | (st->aux_enabled ? 0x20 : 0) |
+	aux_reply(s, (st->aux_remote ? 0x40 : 0) |
+		     (st->aux_enabled ? 0x20 : 0) |
 		     (st->aux_scale21 ? 0x10 : 0));
 	aux_reply(s, st->aux_res);
 	aux_reply(s, st->aux_rate);
@@ -487,7 +488,7 @@ static void write_command(struct i8042 *s, u8 cmd)
 			machine_reset(s);
 		break;
 	default:
-		pr_debug("i8042: unknown controller command 0x%02x ignored", cmd);
+		pr_debug("i8042: unknown controller command 0x%02x", cmd);
 		break;
 	}
 }

@@ -50,7 +50,7 @@
 
 #define A_UIP		0x80
 #define A_DV_MASK	0x70
-#define A_DV_32K	0x20	/* the normal time base; 11x holds it in reset */
+#define A_DV_32K	0x20	/* normal time base; 11x holds it in reset */
 #define A_RS_MASK	0x0f
 #define A_DEFAULT	(A_DV_32K | 0x06)	/* 1024 Hz periodic rate */
 
@@ -262,12 +262,14 @@ static bool next_alarm(struct rtc *r, s64 after, s64 *out)
 	tod = after - day * SEC_PER_DAY;
 	for (d = 0; d < 2; d++) {
 		for (h = 0; h < 24; h++) {
-			if ((ah >= 0 && h != ah) || (!d && h * 3600 + 3599 <= tod))
+			if ((ah >= 0 && h != ah) ||
+			    (!d && h * 3600 + 3599 <= tod))
 				continue;
 			for (m = 0; m < 60; m++) {
 				int hm = h * 3600 + m * 60;
 
-				if ((am >= 0 && m != am) || (!d && hm + 59 <= tod))
+				if ((am >= 0 && m != am) ||
+				    (!d && hm + 59 <= tod))
 					continue;
 				for (s = 0; s < 60; s++) {
 					if ((as >= 0 && s != as) ||
@@ -348,7 +350,8 @@ static bool next_deadline(struct rtc *r, u64 *deadline)
 		if ((b & B_UIE) && !(c & C_UF))
 			best = next_sec;
 		if ((b & B_AIE) && !(c & C_AF) && next_alarm(r, n.sec, &t)) {
-			u64 when = next_sec + (u64)(t - n.sec - 1) * NSEC_PER_SEC;
+			u64 when = next_sec +
+				   (u64)(t - n.sec - 1) * NSEC_PER_SEC;
 
 			best = min_t(u64, best, when);
 		}
@@ -647,7 +650,8 @@ int rtc__init(struct kvm *kvm)
 	}
 	ret = -pthread_create(&r->thread, NULL, rtc_thread, r);
 	if (ret) {
-		pr_err("rtc: cannot start its timer thread: %s", strerror(-ret));
+		pr_err("rtc: cannot start its timer thread: %s",
+		       strerror(-ret));
 		bus_del(&kvm->pio_bus, &r->range);
 		goto fail;
 	}

@@ -105,7 +105,7 @@ struct serial8250_state {
 	u8	fcr;		/* FCR_STORED bits */
 	u8	lcr;
 	u8	mcr;
-	u8	lsr;		/* error bits only: DR, THRE, TEMT are derived */
+	u8	lsr;		/* error bits; DR, THRE, TEMT are derived */
 	u8	msr;		/* input lines (high nibble) and deltas (low) */
 	u8	scr;
 	u8	thri_pending;	/* THR emptied since the guest last saw THRI */
@@ -444,7 +444,8 @@ static void serial_term_notify(void *opaque)
 static void reset_state(struct serial8250 *s)
 {
 	struct serial8250_state *st = &s->st;
-	u8 dll = st->dll, dlm = st->dlm, scr = st->scr, irq_level = st->irq_level;
+	u8 dll = st->dll, dlm = st->dlm, scr = st->scr;
+	u8 irq_level = st->irq_level;
 
 	memset(st, 0, sizeof(*st));
 	st->dll = dll;
@@ -536,8 +537,10 @@ struct serial8250 *serial8250__init(struct kvm *kvm, struct bus *bus, u64 base,
 	struct serial8250 *s;
 	int ret;
 
-	if (!bus)
+	if (!bus) {
+		pr_err("%s: no bus", name ? name : "serial");
 		return NULL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		pr_err("%s: out of memory", name ? name : "serial");
@@ -548,7 +551,8 @@ struct serial8250 *serial8250__init(struct kvm *kvm, struct bus *bus, u64 base,
 	s->irq = irq;
 	s->term = term;
 	s->out2_gates_irq = bus == &kvm->pio_bus;
-	snprintf(s->dev.name, sizeof(s->dev.name), "%s", name ? name : "serial");
+	snprintf(s->dev.name, sizeof(s->dev.name), "%s",
+		 name ? name : "serial");
 	s->dev.ops = &serial8250_ops;
 	pthread_mutex_init(&s->lock, NULL);
 

@@ -50,3 +50,16 @@ t_summary() {
 	fi
 	return 0
 }
+
+# t_wait_exit PID SECS: wait for background job PID to end, at most SECS
+# (then it is killed); prints nothing, returns its status or 124.
+t_wait_exit() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$1" 2>/dev/null || { wait "$1"; return $?; }
+		sleep 0.05
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 124
+}

@@ -113,7 +113,7 @@ else
 	t_fail "resume" "resume command or state failed"
 fi
 "$LKVM" stop --name t-spin >/dev/null
-wait $SPIN
+t_wait_exit $SPIN 10
 rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$LKVM_DIR/t-spin.sock" ]; then
 	t_ok "stop: lkvm exited 0, socket removed"
@@ -126,7 +126,7 @@ fi
 pid=$!
 t_wait_for "$OUT" ready 10
 kill -TERM $pid
-wait $pid
+t_wait_exit $pid 10
 rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$LKVM_DIR/t-term.sock" ]; then
 	t_ok "SIGTERM: orderly stop, status 0"
@@ -166,6 +166,10 @@ else
 	t_fail "duplicate name" "status $rc" "$T_TMP/dup.err"
 fi
 "$LKVM" stop --all >/dev/null
-wait $pid
+if t_wait_exit $pid 10; then
+	t_ok "stop --all"
+else
+	t_fail "stop --all" "VM still running 10 s later" "$ERR"
+fi
 
 t_summary "host-KVM guest tests"

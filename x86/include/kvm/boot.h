@@ -30,4 +30,8 @@ bool bzimage_probe(const void *buf, u64 len);
 int bzimage_place_initrd(const struct bzimage_info *bi, u64 lowmem_end,
 			 u64 size, u64 *addr, const char **why);
 
+/* Check an x86_64 vmlinux: its physical extent and entry point. */
+const char *vmlinux_parse(const void *buf, u64 len, u64 *lo, u64 *hi,
+			  u64 *entry);
+
 #endif
