@@ -5,12 +5,29 @@
 set -euo pipefail
 what=${1:-check}
 
-pkgs=(build-essential pkg-config check util-linux cpio busybox-static
-      qemu-system-x86 kmod xz-utils zstd)
 case "$what" in
 check|bench|demo) ;;
 *) echo "setup.sh: unknown target $what" >&2; exit 2 ;;
 esac
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+fi
+
+# arm64 packages (libfdt for the cross build, the guest kernel, busybox)
+# come from Debian's arm64 archive.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "setup: adding the arm64 architecture to dpkg"
+	$SUDO dpkg --add-architecture arm64
+	need_update=1
+fi
+
+pkgs=(build-essential pkg-config check libfdt1 util-linux cpio kmod xz-utils
+      zstd device-tree-compiler busybox-static qemu-system-x86
+      qemu-system-arm qemu-system-misc opensbi gcc-aarch64-linux-gnu
+      libc6-dev-arm64-cross libfdt-dev:arm64 gcc-riscv64-linux-gnu
+      libc6-dev-riscv64-cross)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -18,17 +35,14 @@ for p in "${pkgs[@]}"; do
 		missing+=("$p")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && [ -z "${need_update:-}" ] && exit 0
 
-echo "setup: installing ${missing[*]}"
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || {
-		echo "setup: need root to install: ${missing[*]}" >&2
-		exit 1
-	}
-	SUDO=sudo
+if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then
+	echo "setup: need root to install: ${missing[*]}" >&2
+	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+echo "setup: installing ${missing[*]}"
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] || \
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -129,6 +129,7 @@ int kvm__arch_finalize(struct kvm *kvm)
 }
 
 /*
+ * acpi=off: lkvm gives x86 guests an MP table, not ACPI tables.
  * pci=noearly: the early quirk scans (the AMD GART aperture search walks
  * 8192 config addresses through 0xCF8 on family 0Fh/10h CPUs) are
  * pointless on a one-bus virtual machine and cost seconds when exits are
@@ -137,10 +138,10 @@ int kvm__arch_finalize(struct kvm *kvm)
 const char *kvm__arch_default_cmdline(const struct kvm_config *cfg)
 {
 	if (cfg->console == CONSOLE_VIRTIO)
-		return "console=hvc0 reboot=k panic=1 pci=noearly i8042.noaux=1 "
-		       "i8042.nopnp=1";
-	return "console=ttyS0 reboot=k panic=1 pci=noearly i8042.noaux=1 "
-	       "i8042.nopnp=1";
+		return "console=hvc0 reboot=k panic=1 acpi=off pci=noearly "
+		       "i8042.noaux=1 i8042.nopnp=1";
+	return "console=ttyS0 reboot=k panic=1 acpi=off pci=noearly "
+	       "i8042.noaux=1 i8042.nopnp=1";
 }
 
 /* The routes KVM starts with: ISA IRQs on the PICs and the IOAPIC. */
