@@ -18,7 +18,7 @@ static const struct {
 	{ "debug",	"Print debug information from a running instance (not supported yet)" },
 	{ "balloon",	"Inflate or deflate the virtio balloon (not supported yet)" },
 	{ "stat",	"Print statistics about a running instance (not supported yet)" },
-	{ "save",	"Save a paused instance to a snapshot (not supported yet)" },
+	{ "save",	"Save a paused instance to a snapshot directory" },
 };
 
 int cmd_help(int argc, const char **argv)

@@ -20,6 +20,7 @@
 #include "kvm/term.h"
 #include "kvm/util.h"
 #include "kvm/virtio.h"
+#include "kvm/vm-state.h"
 
 enum { EV_EXIT, EV_SIGNAL, EV_TERM, EV_CTL };
 
@@ -120,13 +121,20 @@ int cmd_run(int argc, const char **argv)
 	if (!kvm)
 		return 1;
 	kvm->sys_fd = kvm->vm_fd = kvm->ram_fd = kvm->exit_evfd = -1;
+	kvm->restore_mem.fd = -1;
 	ret = kvm_config_parse_run(&kvm->cfg, argc, argv);
 	if (ret == -2) {
 		free(kvm);
 		return 0;
 	}
-	if (ret || kvm_config_finalize(&kvm->cfg))
+	if (ret)
 		goto out_free;
+	/* --restore: the configuration comes from the snapshot. */
+	if (kvm->cfg.restore_dir &&
+	    kvm__restore_prepare(kvm, kvm->cfg.restore_dir))
+		goto out;
+	if (kvm_config_finalize(&kvm->cfg))
+		goto out;
 	if (ctl_sock_dir(kvm->cfg.sock_dir, sizeof(kvm->cfg.sock_dir)))
 		goto out_free;
 	if (!kvm->cfg.name) {
@@ -161,10 +169,20 @@ int cmd_run(int argc, const char **argv)
 	term_init(&term, kvm, STDIN_FILENO, STDOUT_FILENO);
 	kvm->term = &term;
 	if (pci_host_init(kvm) || kvm__arch_init_devices(kvm) ||
-	    init_virtio_devices(kvm) || kvm__arch_load_kernel(kvm))
+	    init_virtio_devices(kvm) ||
+	    (!kvm->restore_snap && kvm__arch_load_kernel(kvm)))
 		goto out_term;
-	if (kvm_cpu__init_all(kvm) || kvm__arch_finalize(kvm))
+	if (kvm_cpu__init_all(kvm) || kvm__arch_finalize(kvm) ||
+	    pci_host_finalize(kvm))
 		goto out_term;
+	/* Nothing runs before every piece of state is back. */
+	if (kvm->restore_snap && kvm__restore_state(kvm))
+		goto out_term;
+	/* --dump-dtb (arm64): finalize wrote the device tree; nothing runs. */
+	if (kvm->cfg.dump_dtb) {
+		status = 0;
+		goto out_term;
+	}
 	if (ctl_server_start(kvm))
 		goto out_term;
 
@@ -174,9 +192,11 @@ int cmd_run(int argc, const char **argv)
 		goto out_ctl;
 	}
 
-	pr_info("starting %s: %d vCPU%s, %llu MiB, kernel %s", kvm->cfg.name,
+	pr_info("starting %s: %d vCPU%s, %llu MiB, %s %s", kvm->cfg.name,
 		kvm->cfg.nrcpus, kvm->cfg.nrcpus > 1 ? "s" : "",
-		(unsigned long long)(kvm->ram_size >> 20), kvm->cfg.kernel);
+		(unsigned long long)(kvm->ram_size >> 20),
+		kvm->cfg.restore_dir ? "restored from" : "kernel",
+		kvm->cfg.restore_dir ? kvm->cfg.restore_dir : kvm->cfg.kernel);
 	if (iothread_start(&kvm->io) || kvm_cpu__start_all(kvm))
 		kvm__request_exit(kvm, VM_EXIT_ERROR);
 	else

@@ -85,11 +85,75 @@ static int opt_loglevel(const struct option *o, const char *arg, void *ctx)
 	return 0;
 }
 
+#ifdef LKVM_ARCH_ARM64
+static int opt_dump_dtb(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+
+	cfg->dump_dtb = arg;
+	return 0;
+}
+
+static int opt_irqchip(const struct option *o, const char *arg, void *ctx)
+{
+	static const char * const names[] = {
+		"gicv2", "gicv2m", "gicv3", "gicv3-its",
+	};
+	struct kvm_config *cfg = ctx;
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(arg, names[i])) {
+			cfg->irqchip = names[i];
+			return 0;
+		}
+	}
+	pr_err("--irqchip %s: use gicv2, gicv2m, gicv3 or gicv3-its", arg);
+	return -1;
+}
+
+static int opt_pmu(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+
+	cfg->pmu = true;
+	return 0;
+}
+
+static int opt_no_pvtime(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+
+	cfg->no_pvtime = true;
+	return 0;
+}
+
+static int opt_vcpu_affinity(const struct option *o, const char *arg,
+			     void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+	cpu_set_t set;
+
+	if (parse_cpulist(arg, &set)) {
+		pr_err("--vcpu-affinity %s: not a CPU list (e.g. 0-3,6)", arg);
+		return -1;
+	}
+	cfg->vcpu_affinity = arg;
+	return 0;
+}
+#else
 static int opt_arm_only(const struct option *o, const char *arg, void *ctx)
 {
 	pr_err("--%s is only available on arm64", o->long_name);
 	return -1;
 }
+
+#define opt_dump_dtb		opt_arm_only
+#define opt_irqchip		opt_arm_only
+#define opt_pmu			opt_arm_only
+#define opt_no_pvtime		opt_arm_only
+#define opt_vcpu_affinity	opt_arm_only
+#endif
 
 #define UNSUPPORTED(s, l, a, h)	{ .type = OPT_UNSUPPORTED, .short_name = (s), \
 				  .long_name = (l), .argh = (a), .help = (h) }
@@ -117,13 +181,13 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	UNSUPPORTED(0, "sandbox", "script", "Run this script when booting into custom rootfs"),
 	{ OPT_STRING, 0, "hugetlbfs", &cfg->hugetlbfs, "path", "Hugetlbfs path" },
 	{ OPT_BOOL, 0, "virtio-legacy", &cfg->virtio_legacy, NULL, "Use legacy virtio transport" },
-	UNSUPPORTED(0, "restore", "dir", "Start from a snapshot made by lkvm save"),
+	{ OPT_STRING, 0, "restore", &cfg->restore_dir, "dir", "Start from a snapshot made by lkvm save" },
 	OPT_GROUP("Kernel options:"),
-	{ OPT_STRING, 'k', "kernel", &cfg->kernel, "kernel", "Kernel to boot in virtual machine" },
+	{ OPT_STRING, 'k', "kernel", &cfg->kernel, "kernel", "Kernel to boot in virtual machine (arm64: an uncompressed Image, not Image.gz)" },
 	{ OPT_STRING, 'i', "initrd", &cfg->initrd, "initrd", "Initial RAM disk image" },
 	{ OPT_STRING, 'p', "params", &cfg->params, "params", "Kernel command line arguments" },
 	UNSUPPORTED('f', "firmware", "firmware", "Firmware image to boot in virtual machine"),
-	{ OPT_CALLBACK, 0, "dump-dtb", NULL, "file", "Dump generated device tree and exit", opt_arm_only },
+	{ OPT_CALLBACK, 0, "dump-dtb", NULL, "file", "Dump generated device tree and exit (arm64)", opt_dump_dtb },
 	OPT_GROUP("Networking options:"),
 	UNSUPPORTED('n', "network", "network params", "Create a new guest NIC"),
 	UNSUPPORTED_NOARG("no-dhcp", "Disable kernel DHCP in rootfs mode"),
@@ -138,10 +202,10 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	{ OPT_CALLBACK, 0, "loglevel", NULL, "level", "error, warning, info or debug", opt_loglevel },
 	{ OPT_BOOL, 0, "nodefaults", &cfg->nodefaults, NULL, "Disable implicit configuration that cannot be disabled otherwise" },
 	OPT_GROUP("Arch-specific options:"),
-	{ OPT_CALLBACK, 0, "irqchip", NULL, "gicv2|gicv2m|gicv3|gicv3-its", "Interrupt controller (arm64)", opt_arm_only },
-	{ OPT_CALLBACK_NOARG, 0, "pmu", NULL, NULL, "Create a PMU for the guest (arm64)", opt_arm_only },
-	{ OPT_CALLBACK, 0, "vcpu-affinity", NULL, "cpulist", "Pin vCPUs to host CPUs (arm64)", opt_arm_only },
-	UNSUPPORTED_NOARG("no-pvtime", "Do not give the guest paravirtualized stolen time"),
+	{ OPT_CALLBACK, 0, "irqchip", NULL, "gicv2|gicv2m|gicv3|gicv3-its", "Interrupt controller (arm64; default: the best the host has)", opt_irqchip },
+	{ OPT_CALLBACK_NOARG, 0, "pmu", NULL, NULL, "Create a PMU for the guest (arm64)", opt_pmu },
+	{ OPT_CALLBACK, 0, "vcpu-affinity", NULL, "cpulist", "Run every vCPU on these host CPUs (arm64)", opt_vcpu_affinity },
+	{ OPT_CALLBACK_NOARG, 0, "no-pvtime", NULL, NULL, "Do not give the guest paravirtualized stolen time (arm64)", opt_no_pvtime },
 	OPT_END(),
 	};
 	int n = parse_options(argc, argv, opts, run_usage, cfg);
@@ -196,6 +260,8 @@ int kvm_config_finalize(struct kvm_config *cfg)
 		       cfg->name);
 		return -1;
 	}
+	if (cfg->restore_dir)
+		return 0;	/* the rest comes from the snapshot */
 	if (!cfg->kernel) {
 		cfg->kernel = find_host_kernel();
 		if (!cfg->kernel) {

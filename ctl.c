@@ -17,6 +17,7 @@
 #include "kvm/ctl.h"
 #include "kvm/kvm.h"
 #include "kvm/util.h"
+#include "kvm/vm-state.h"
 
 struct ctl_server {
 	struct kvm	*kvm;
@@ -251,6 +252,35 @@ static int handle_state(struct kvm *kvm, void **reply, u32 *len)
 	return 0;
 }
 
+/* Save a paused VM; on failure the reply carries the reason. */
+static int handle_save(struct kvm *kvm, const char *dir, u32 len,
+		       void **reply, u32 *reply_len)
+{
+	char *err = calloc(1, 512);
+	int ret;
+
+	if (!err)
+		return -ENOMEM;
+	if (!len || dir[0] != '/') {
+		snprintf(err, 512, "the snapshot directory must be an absolute path");
+		ret = -EINVAL;
+	} else if (atomic_load(&kvm->state) != VM_STATE_PAUSED) {
+		snprintf(err, 512, "the VM is running: lkvm pause it first");
+		ret = -EBUSY;
+	} else {
+		ret = kvm__save(kvm, dir, err, 512);
+		if (!ret)
+			pr_info("saved to %s", dir);
+	}
+	if (ret) {
+		*reply = err;
+		*reply_len = strlen(err) + 1;
+	} else {
+		free(err);
+	}
+	return ret;
+}
+
 static int handle_request(struct ctl_server *s, const struct ctl_msg *req,
 			  const void *payload, void **reply, u32 *reply_len)
 {
@@ -277,6 +307,8 @@ static int handle_request(struct ctl_server *s, const struct ctl_msg *req,
 	case CTL_STOP:
 		kvm__request_exit(kvm, VM_EXIT_STOP);
 		return 0;
+	case CTL_SAVE:
+		return handle_save(kvm, payload, req->len, reply, reply_len);
 	default:
 		return -EOPNOTSUPP;
 	}

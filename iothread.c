@@ -138,3 +138,13 @@ void iothread_del(struct iothread *io, struct io_handler *h)
 	if (!self)
 		pthread_mutex_unlock(&io->lock);
 }
+
+void iothread_pause(struct iothread *io)
+{
+	pthread_mutex_lock(&io->lock);
+}
+
+void iothread_resume(struct iothread *io)
+{
+	pthread_mutex_unlock(&io->lock);
+}

@@ -77,23 +77,62 @@ int irq_alloc_msi_gsi(struct kvm *kvm)
 	return gsi;
 }
 
+bool __attribute__((weak))
+kvm__arch_msi_to_irqchip(struct kvm *kvm, u64 addr, u32 data, u32 *irqchip,
+			 u32 *pin)
+{
+	return false;
+}
+
+/* The route of an MSI GSI that the architecture turned into a wired one. */
+static int set_wired_msi_route(struct irq_routing *r,
+			       struct kvm_irq_routing_entry *e, u32 gsi,
+			       u32 irqchip, u32 pin)
+{
+	if (!e) {
+		e = new_entry(r);
+		if (!e)
+			return -ENOMEM;
+	} else if (e->type == KVM_IRQ_ROUTING_IRQCHIP &&
+		   e->u.irqchip.irqchip == irqchip && e->u.irqchip.pin == pin) {
+		return 0;
+	}
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_IRQCHIP;
+	e->u.irqchip.irqchip = irqchip;
+	e->u.irqchip.pin = pin;
+	r->dirty = true;
+	return 0;
+}
+
 int irq_set_msi_route(struct kvm *kvm, u32 gsi, u64 addr, u32 data,
 		      u32 devid, bool use_devid)
 {
 	struct irq_routing *r = kvm->irq;
 	struct kvm_irq_routing_entry *e = NULL;
-	u32 i;
+	u32 i, chip, pin;
+	bool wired = kvm__arch_msi_to_irqchip(kvm, addr, data, &chip, &pin);
 	int ret = 0;
 
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < r->nr; i++) {
 		if (r->ent[i].gsi == gsi &&
-		    r->ent[i].type == KVM_IRQ_ROUTING_MSI) {
+		    (r->ent[i].type == KVM_IRQ_ROUTING_MSI ||
+		     gsi >= kvm__arch_msi_gsi_base(kvm))) {
 			e = &r->ent[i];
 			break;
 		}
 	}
-	if (!e) {
+	if (wired) {
+		ret = set_wired_msi_route(r, e, gsi, chip, pin);
+		goto out;
+	}
+	if (e && e->type != KVM_IRQ_ROUTING_MSI) {
+		memset(e, 0, sizeof(*e));
+		e->gsi = gsi;
+		e->type = KVM_IRQ_ROUTING_MSI;
+	} else if (!e) {
 		e = new_entry(r);
 		if (!e) {
 			ret = -ENOMEM;

@@ -210,19 +210,33 @@ static void *vcpu_thread(void *arg)
 
 int kvm_cpu__start_all(struct kvm *kvm)
 {
-	int i, ret;
+	const char *affinity = kvm->cfg.vcpu_affinity;
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int i, ret = 0;
 
-	for (i = 0; i < kvm->nr_cpus; i++) {
+	/* --vcpu-affinity: every vCPU thread runs on the listed host CPUs. */
+	pthread_attr_init(&attr);
+	if (affinity && (parse_cpulist(affinity, &set) ||
+			 pthread_attr_setaffinity_np(&attr, sizeof(set), &set))) {
+		pr_err("--vcpu-affinity %s: not a usable CPU list", affinity);
+		ret = -EINVAL;
+	}
+	for (i = 0; i < kvm->nr_cpus && !ret; i++) {
 		struct kvm_cpu *vcpu = kvm->cpus[i];
 
-		ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		ret = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
 		if (ret) {
-			pr_err("vCPU %d: cannot start thread: %s", i, strerror(ret));
-			return -ret;
+			pr_err("vCPU %d: cannot start thread%s%s: %s", i,
+			       affinity ? " on CPUs " : "",
+			       affinity ? affinity : "", strerror(ret));
+			ret = -ret;
+			break;
 		}
 		vcpu->started = true;
 	}
-	return 0;
+	pthread_attr_destroy(&attr);
+	return ret;
 }
 
 void kvm_cpu__stop_all(struct kvm *kvm)

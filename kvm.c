@@ -122,6 +122,26 @@ int kvm__init_ram(struct kvm *kvm)
 
 	kvm->ram_size = kvm->cfg.ram_size;
 	kvm->ram_map_size = kvm->ram_size;
+	if (kvm->restore_snap) {
+		/*
+		 * A restored VM's RAM is a private mapping of its snapshot:
+		 * pages are read when first touched, so restore costs the same
+		 * whatever the memory size.
+		 */
+		const struct snapshot_mem *m = &kvm->restore_mem;
+
+		p = mmap(NULL, m->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_NORESERVE, m->fd, m->offset);
+		if (p == MAP_FAILED) {
+			pr_err("--restore: cannot map guest RAM: %s",
+			       strerror(errno));
+			return -ENOMEM;
+		}
+		kvm->ram = p;
+		kvm->ram_fd = m->fd;
+		kvm->ram_fd_off = m->offset;
+		return kvm__arch_memory_layout(kvm);
+	}
 	if (dir) {
 		char path[PATH_MAX];
 		struct stat st;
@@ -202,6 +222,12 @@ void kvm__close(struct kvm *kvm)
 	kvm->ram = NULL;
 	if (kvm->ram_fd >= 0)
 		close(kvm->ram_fd);
+	else if (kvm->restore_mem.fd >= 0)
+		close(kvm->restore_mem.fd);
+	free(kvm->restore_cfg);
+	snapshot_free(kvm->restore_snap);
+	kvm->restore_cfg = NULL;
+	kvm->restore_snap = NULL;
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
 	if (kvm->sys_fd >= 0)

@@ -20,7 +20,7 @@ static const struct {
 	{ "debug",	cmd_unsupported },
 	{ "balloon",	cmd_unsupported },
 	{ "stat",	cmd_unsupported },
-	{ "save",	cmd_unsupported },
+	{ "save",	cmd_save },
 	{ "setup",	cmd_unsupported },
 	{ "sandbox",	cmd_unsupported },
 };

@@ -474,6 +474,11 @@ static int intx_setup(struct pci_dev *pdev)
 		return -errno;
 	ret = kvm__irqfd(kvm, pdev->intx_gsi, pdev->intx_fd,
 			 pdev->intx_resample_fd, true);
+	if (ret == -EAGAIN) {
+		/* The irqchip is not initialised yet: pci_host_finalize(). */
+		pdev->intx_deferred = true;
+		ret = 0;
+	}
 	if (ret) {
 		pr_err("%s: INTx irqfd on GSI %u: %s", pdev->dev.name,
 		       pdev->intx_gsi, strerror(-ret));
@@ -481,6 +486,27 @@ static int intx_setup(struct pci_dev *pdev)
 	}
 	if (!iothread_add(&kvm->io, pdev->intx_resample_fd, intx_resample, pdev))
 		return -ENOMEM;
+	return 0;
+}
+
+int pci_host_finalize(struct kvm *kvm)
+{
+	int devfn, ret;
+
+	for (devfn = 0; kvm->pci && devfn < PCI_MAX_DEVFN; devfn++) {
+		struct pci_dev *pdev = pci_find_dev(kvm, devfn);
+
+		if (!pdev || !pdev->intx_deferred)
+			continue;
+		ret = kvm__irqfd(kvm, pdev->intx_gsi, pdev->intx_fd,
+				 pdev->intx_resample_fd, true);
+		if (ret) {
+			pr_err("%s: INTx irqfd on GSI %u: %s", pdev->dev.name,
+			       pdev->intx_gsi, strerror(-ret));
+			return ret;
+		}
+		pdev->intx_deferred = false;
+	}
 	return 0;
 }
 
@@ -587,6 +613,7 @@ int pci_dev_init(struct pci_dev *pdev, struct kvm *kvm, const char *name,
 	pdev->cap_tail = pdev->cap_free = 0;
 	pdev->msix = NULL;
 	pdev->intx_want = false;
+	pdev->intx_deferred = false;
 	snprintf(pdev->dev.name, sizeof(pdev->dev.name), "%s", name);
 
 	pci_cfg_set16(pdev, PCI_VENDOR_ID, vendor);

@@ -123,6 +123,11 @@ int kvm__arch_finalize(struct kvm *kvm)
 {
 	int ret = 0;
 
+	/* Restored: the PIT comes back with its state, the MP table is in
+	 * the guest's memory already. */
+	if (kvm->restore_snap)
+		return 0;
+
 	if (kvm->arch.boot_type == X86_BOOT_BZIMAGE64)
 		ret = create_pit(kvm);
 	return ret ? ret : mptable__setup(kvm);

@@ -37,5 +37,9 @@ struct io_handler *iothread_add(struct iothread *io, int fd, io_handler_fn fn,
 				void *opaque);
 /* After it returns, the callback no longer runs (safe to free opaque). */
 void iothread_del(struct iothread *io, struct io_handler *h);
+/* Hold off every callback (e.g. while devices are saved); not from the
+ * I/O thread itself. */
+void iothread_pause(struct iothread *io);
+void iothread_resume(struct iothread *io);
 
 #endif

@@ -39,5 +39,12 @@ int irq_commit(struct kvm *kvm);
 /* Architecture hooks. */
 int kvm__arch_irq_routing_init(struct kvm *kvm);	/* default routes */
 u32 kvm__arch_msi_gsi_base(struct kvm *kvm);
+/*
+ * An MSI that the architecture delivers as a wired interrupt (arm64's
+ * GICv2m turns doorbell writes into SPIs): true with the irqchip route.
+ * Optional: the default says no.
+ */
+bool kvm__arch_msi_to_irqchip(struct kvm *kvm, u64 addr, u32 data,
+			      u32 *irqchip, u32 *pin);
 
 #endif

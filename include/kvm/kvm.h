@@ -11,6 +11,7 @@
 #include "kvm/bus.h"
 #include "kvm/guest-mem.h"
 #include "kvm/iothread.h"
+#include "kvm/snapshot.h"
 #include "kvm/kvm-config.h"
 #include "kvm/kvm-arch.h"
 
@@ -45,6 +46,7 @@ struct kvm {
 	u64			ram_size;
 	u64			ram_map_size;
 	int			ram_fd;		/* hugetlbfs / snapshot file or -1 */
+	u64			ram_fd_off;	/* where RAM starts in ram_fd */
 	struct guest_mem	mem;
 
 	struct bus		pio_bus;
@@ -69,6 +71,11 @@ struct kvm {
 	atomic_int		stop;		/* vCPUs must leave */
 	atomic_int		exit_reason;	/* first reason wins */
 	int			exit_evfd;	/* main loop wakes on it */
+
+	/* run --restore: the snapshot being restored, until it is. */
+	struct snapshot		*restore_snap;
+	struct snapshot_mem	restore_mem;
+	struct snap_config	*restore_cfg;
 
 	/* Back-pointers set by the run command, may be NULL in tests. */
 	struct term		*term;

@@ -114,6 +114,7 @@ struct pci_dev {
 	int			intx_fd;
 	int			intx_resample_fd;
 	bool			intx_want;	/* device asserts the line */
+	bool			intx_deferred;	/* irqfd waits for the irqchip */
 
 	struct pci_msix		*msix;
 };
@@ -188,6 +189,12 @@ bool pci_msix_access(struct pci_dev *pdev, int bar, u64 off, u8 *data,
 
 /* --- Host bridge. --- */
 int pci_host_init(struct kvm *kvm);
+/*
+ * Once the irqchip is ready (after kvm__arch_finalize): connect the INTx
+ * irqfds that KVM refused earlier (arm64 takes irqfds only after the vGIC
+ * is initialised, which needs every vCPU).
+ */
+int pci_host_finalize(struct kvm *kvm);
 struct pci_dev *pci_find_dev(struct kvm *kvm, u8 devfn);
 
 /* Save and restore a function's state (config space, BARs, MSI-X). */

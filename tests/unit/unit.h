@@ -20,6 +20,7 @@ static inline struct kvm *unit_kvm_new(u64 ram_size)
 
 	ck_assert_ptr_nonnull(kvm);
 	kvm->sys_fd = kvm->vm_fd = kvm->ram_fd = kvm->exit_evfd = -1;
+	kvm->restore_mem.fd = -1;
 	INIT_LIST_HEAD(&kvm->devices);
 	pthread_mutex_init(&kvm->pause_lock, NULL);
 	pthread_cond_init(&kvm->pause_cond, NULL);
