@@ -172,4 +172,73 @@ else
 	t_fail "stop --all" "VM still running 10 s later" "$ERR"
 fi
 
+# 6. Save and restore: pause, save, stop; a new lkvm continues the guest
+#    from where it stopped (ticks, no second "ready"); bad snapshots and
+#    conflicting options are refused with one line.
+SNAP=$T_TMP/snap
+OUT=$T_TMP/s1.out
+"$LKVM" run -k $G/spin.bin -m 16 -c 2 --name t-save </dev/null >"$OUT" 2>"$T_TMP/s1.err" &
+pid=$!
+t_wait_for "$OUT" tick 10
+if "$LKVM" pause --name t-save >/dev/null && "$LKVM" save --name t-save "$SNAP" >/dev/null &&
+   "$LKVM" list | grep -Eq "t-save +paused"; then
+	t_ok "save: paused VM saved, still paused"
+else
+	t_fail "save" "pause/save failed" "$T_TMP/s1.err"
+fi
+"$LKVM" stop --name t-save >/dev/null
+t_wait_exit $pid 10
+"$LKVM" run --restore "$SNAP" --name t-restored </dev/null >"$T_TMP/s2.out" 2>"$T_TMP/s2.err" &
+pid=$!
+if t_wait_for "$T_TMP/s2.out" tick 10 && ! grep -q ready "$T_TMP/s2.out" &&
+   "$LKVM" list | grep -Eq "t-restored +running"; then
+	t_ok "restore: the guest goes on ticking, it did not boot again"
+else
+	t_fail "restore" "no ticks or booted again" "$T_TMP/s2.err"
+fi
+# The same snapshot twice, side by side.
+"$LKVM" run --restore "$SNAP" --name t-restored2 </dev/null >"$T_TMP/s3.out" 2>"$T_TMP/s3.err" &
+pid2=$!
+if t_wait_for "$T_TMP/s3.out" tick 10; then
+	t_ok "restore: a second copy of the same snapshot runs beside the first"
+else
+	t_fail "restore twice" "second copy did not run" "$T_TMP/s3.err"
+fi
+"$LKVM" stop --all >/dev/null
+t_wait_exit $pid 10
+t_wait_exit $pid2 10
+"$LKVM" pause --name nosuch >/dev/null 2>&1
+# Errors: one line each, non-zero status.
+restore_err() {	# name pattern args...
+	local name=$1 pat=$2 rc
+	shift 2
+	"$LKVM" run "$@" </dev/null >"$T_TMP/re.out" 2>"$T_TMP/re.err"
+	rc=$?
+	if [ $rc -ne 0 ] && [ "$(wc -l <"$T_TMP/re.err")" -eq 1 ] &&
+	   grep -Eq -- "$pat" "$T_TMP/re.err"; then
+		t_ok "restore refused, $name: $(cat "$T_TMP/re.err")"
+	else
+		t_fail "restore refused, $name" "status $rc" "$T_TMP/re.err"
+	fi
+}
+restore_err "other -m" "-m 32 MiB conflicts with the snapshot's 16 MiB" --restore "$SNAP" -m 32
+restore_err "other -c" "-c 1 conflicts with the snapshot's 2 vCPUs" --restore "$SNAP" -c 1
+restore_err "a kernel" "conflict with a restore" --restore "$SNAP" -k $G/hello.bin
+restore_err "no snapshot" "No such file" --restore "$T_TMP/nowhere"
+cp -r "$SNAP" "$T_TMP/trunc" && truncate -s 100000 "$T_TMP/trunc/lkvm.snap"
+restore_err "truncated" "truncated" --restore "$T_TMP/trunc"
+cp -r "$SNAP" "$T_TMP/flip" && printf '\x55' | dd of="$T_TMP/flip/lkvm.snap" bs=1 seek=300 conv=notrunc status=none
+restore_err "bit flip" "checksum mismatch|corrupt" --restore "$T_TMP/flip"
+"$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-run </dev/null >"$OUT" 2>/dev/null &
+pid=$!
+t_wait_for "$OUT" ready 10
+if ! "$LKVM" save --name t-run "$T_TMP/snap-running" 2>"$T_TMP/sr.err" &&
+   grep -q "pause it first" "$T_TMP/sr.err"; then
+	t_ok "save of a running VM refused: $(cat "$T_TMP/sr.err")"
+else
+	t_fail "save of a running VM" "not refused" "$T_TMP/sr.err"
+fi
+"$LKVM" stop --name t-run >/dev/null
+t_wait_exit $pid 10
+
 t_summary "host-KVM guest tests"
