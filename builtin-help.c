@@ -17,7 +17,7 @@ static const struct {
 	{ "help",	"Display help information" },
 	{ "debug",	"Print debug information from a running instance (not supported yet)" },
 	{ "balloon",	"Inflate or deflate the virtio balloon (not supported yet)" },
-	{ "stat",	"Print statistics about a running instance (not supported yet)" },
+	{ "stat",	"Print each vCPU's stolen time and run-queue delay" },
 	{ "save",	"Save a paused instance to a snapshot directory" },
 };
 

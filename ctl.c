@@ -16,6 +16,7 @@
 
 #include "kvm/ctl.h"
 #include "kvm/kvm.h"
+#include "kvm/kvm-cpu.h"
 #include "kvm/util.h"
 #include "kvm/vm-state.h"
 
@@ -252,6 +253,48 @@ static int handle_state(struct kvm *kvm, void **reply, u32 *len)
 	return 0;
 }
 
+/*
+ * Each vCPU's stolen time as the guest's record has it, beside its thread's
+ * run-queue delay as the host scheduler counts it.  The VM is paused for
+ * the moment it takes to read the records.
+ */
+static int handle_stat(struct kvm *kvm, void **reply, u32 *reply_len)
+{
+	size_t cap = 128 + 96 * (size_t)kvm->nr_cpus, n;
+	char *out = malloc(cap);
+	int i, ret;
+
+	if (!out)
+		return -ENOMEM;
+	ret = kvm__pause(kvm);
+	if (ret) {
+		free(out);
+		return ret;
+	}
+	n = snprintf(out, cap, "vcpu  stolen_ns(guest record)  run_delay_ns(host schedstat)\n");
+	for (i = 0; i < kvm->nr_cpus; i++) {
+		u64 steal = 0, delay = 0;
+		int r1 = kvm_cpu__arch_steal_time(kvm->cpus[i], &steal);
+		int r2 = kvm_cpu__run_delay(kvm->cpus[i], &delay);
+		char sbuf[32], dbuf[32];
+
+		if (r1)
+			snprintf(sbuf, sizeof(sbuf), "%s", r1 == -ENOENT ?
+				 "off" : r1 == -EOPNOTSUPP ? "n/a" : "error");
+		else
+			snprintf(sbuf, sizeof(sbuf), "%llu", (unsigned long long)steal);
+		if (r2)
+			snprintf(dbuf, sizeof(dbuf), "n/a");
+		else
+			snprintf(dbuf, sizeof(dbuf), "%llu", (unsigned long long)delay);
+		n += snprintf(out + n, cap - n, "%4d  %24s  %29s\n", i, sbuf, dbuf);
+	}
+	kvm__resume(kvm);
+	*reply = out;
+	*reply_len = n + 1;
+	return 0;
+}
+
 /* Save a paused VM; on failure the reply carries the reason. */
 static int handle_save(struct kvm *kvm, const char *dir, u32 len,
 		       void **reply, u32 *reply_len)
@@ -307,6 +350,8 @@ static int handle_request(struct ctl_server *s, const struct ctl_msg *req,
 	case CTL_STOP:
 		kvm__request_exit(kvm, VM_EXIT_STOP);
 		return 0;
+	case CTL_STAT:
+		return handle_stat(kvm, reply, reply_len);
 	case CTL_SAVE:
 		return handle_save(kvm, payload, req->len, reply, reply_len);
 	default:

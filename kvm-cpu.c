@@ -285,3 +285,30 @@ void kvm_cpu__dump(struct kvm_cpu *vcpu, FILE *f)
 	kvm_cpu__arch_dump(vcpu, f);
 	fflush(f);
 }
+
+int kvm_cpu__run_delay(struct kvm_cpu *vcpu, u64 *ns)
+{
+	char path[64], buf[128];
+	unsigned long long run, delay;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", vcpu->tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ok = fgets(buf, sizeof(buf), f) &&
+	     sscanf(buf, "%llu %llu", &run, &delay) == 2;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	*ns = delay;
+	return 0;
+}
+
+/* Architectures without paravirtual stolen time override nothing. */
+__attribute__((weak)) int kvm_cpu__arch_steal_time(struct kvm_cpu *vcpu,
+						    u64 *ns)
+{
+	return -EOPNOTSUPP;
+}

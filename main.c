@@ -19,7 +19,7 @@ static const struct {
 	{ "--help",	cmd_help },
 	{ "debug",	cmd_unsupported },
 	{ "balloon",	cmd_unsupported },
-	{ "stat",	cmd_unsupported },
+	{ "stat",	cmd_stat },
 	{ "save",	cmd_save },
 	{ "setup",	cmd_unsupported },
 	{ "sandbox",	cmd_unsupported },

@@ -289,3 +289,26 @@ void kvm_cpu__arch_dump(struct kvm_cpu *vcpu, FILE *f)
 		}
 	}
 }
+
+/* The guest's struct kvm_steal_time, at the address it gave the MSR. */
+#define MSR_KVM_STEAL_TIME	0x4b564d03
+#define KVM_MSR_ENABLED		1
+
+int kvm_cpu__arch_steal_time(struct kvm_cpu *vcpu, u64 *ns)
+{
+	struct {
+		struct kvm_msrs		h;
+		struct kvm_msr_entry	e;
+	} m = { .h.nmsrs = 1, .e.index = MSR_KVM_STEAL_TIME };
+	const u64 *rec;
+
+	if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
+		return -EOPNOTSUPP;
+	if (!(m.e.data & KVM_MSR_ENABLED))
+		return -ENOENT;
+	rec = guest_ptr(vcpu->kvm, m.e.data & ~63ULL, 64);
+	if (!rec)
+		return -EFAULT;
+	*ns = __atomic_load_n(rec, __ATOMIC_ACQUIRE);
+	return 0;
+}

@@ -9,6 +9,7 @@ int cmd_pause(int argc, const char **argv);
 int cmd_resume(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 int cmd_save(int argc, const char **argv);
+int cmd_stat(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_unsupported(int argc, const char **argv);
 

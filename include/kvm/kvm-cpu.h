@@ -38,5 +38,13 @@ int kvm_cpu__arch_reset(struct kvm_cpu *vcpu);	/* boot register state */
 bool kvm_cpu__arch_handle_exit(struct kvm_cpu *vcpu);
 void kvm_cpu__arch_dump(struct kvm_cpu *vcpu, FILE *f);
 void kvm_cpu__arch_exit(struct kvm_cpu *vcpu);
+/*
+ * Stolen time of @vcpu in ns as its paravirtual record says (the VM is
+ * paused); -ENOENT if the guest has not enabled it, -EOPNOTSUPP if the
+ * architecture has none.
+ */
+int kvm_cpu__arch_steal_time(struct kvm_cpu *vcpu, u64 *ns);
+/* Run-queue delay of the vCPU's thread (schedstat), in ns. */
+int kvm_cpu__run_delay(struct kvm_cpu *vcpu, u64 *ns);
 
 #endif
