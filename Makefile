@@ -49,7 +49,7 @@ endif
 CORE_OBJS	:= util.o bus.o kvm.o kvm-cpu.o ioport.o mmio.o term.o \
 		   snapshot.o parse-options.o ctl.o config.o iothread.o irq.o \
 		   pci.o virtio/core.o virtio/pci.o virtio/rng.o \
-		   virtio/console.o \
+		   virtio/console.o virtio/blk.o disk-image.o p9.o virtio/9p.o \
 		   builtin-run.o builtin-list.o builtin-ctl.o builtin-version.o \
 		   builtin-help.o builtin-save.o builtin-stat.o vm-state.o
 

@@ -91,6 +91,10 @@ static int init_virtio_devices(struct kvm *kvm)
 
 	if (!ret)
 		ret = virtio_rng__init(kvm);
+	if (!ret)
+		ret = virtio_blk__init(kvm);
+	if (!ret)
+		ret = virtio_9p__init(kvm);
 	return ret;
 }
 

@@ -53,6 +53,71 @@ static int opt_cpus(const struct option *o, const char *arg, void *ctx)
 	return 0;
 }
 
+/* -d FILE[,ro][,direct], as kvmtool takes it (raw images). */
+static int opt_disk(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+	struct disk_config *d;
+	char *copy, *tok, *save = NULL;
+
+	if (cfg->nr_disks >= KVM_MAX_DISKS) {
+		pr_err("-d %s: at most %d disks", arg, KVM_MAX_DISKS);
+		return -1;
+	}
+	if (!strncmp(arg, "scsi:", 5)) {
+		pr_err("-d %s: SCSI disks are not supported", arg);
+		return -1;
+	}
+	copy = strdup(arg);
+	if (!copy)
+		return -1;
+	d = &cfg->disk[cfg->nr_disks];
+	memset(d, 0, sizeof(*d));
+	tok = strtok_r(copy, ",", &save);
+	if (!tok || !*tok) {
+		pr_err("-d %s: no image file", arg);
+		free(copy);
+		return -1;
+	}
+	d->path = tok;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(tok, "ro")) {
+			d->readonly = true;
+		} else if (!strcmp(tok, "direct")) {
+			d->direct = true;
+		} else {
+			pr_err("-d %s: unknown disk option '%s' (ro, direct)",
+			       arg, tok);
+			free(copy);
+			return -1;
+		}
+	}
+	cfg->nr_disks++;
+	return 0;	/* @copy lives as long as the configuration */
+}
+
+/* --9p DIR[,TAG]: the tag defaults to "hostshare"; virtio_9p__init checks. */
+static int opt_9p(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+	char *dir, *comma;
+
+	if (cfg->nr_p9 >= KVM_MAX_9P) {
+		pr_err("--9p %s: at most %d shares", arg, KVM_MAX_9P);
+		return -1;
+	}
+	dir = strdup(arg);
+	if (!dir)
+		return -1;
+	comma = strchr(dir, ',');
+	if (comma)
+		*comma = '\0';
+	cfg->p9[cfg->nr_p9].dir = dir;
+	cfg->p9[cfg->nr_p9].tag = comma ? comma + 1 : "hostshare";
+	cfg->nr_p9++;
+	return 0;
+}
+
 static int opt_console(const struct option *o, const char *arg, void *ctx)
 {
 	struct kvm_config *cfg = ctx;
@@ -167,13 +232,13 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	{ OPT_STRING, 0, "name", &cfg->name, "guest name", "A name for the guest" },
 	{ OPT_CALLBACK, 'c', "cpus", NULL, "nr", "Number of vCPUs", opt_cpus },
 	{ OPT_CALLBACK, 'm', "mem", NULL, "size", "Guest memory size (MiB, or with a K/M/G/T suffix)", opt_mem },
-	UNSUPPORTED('d', "disk", "image or rootfs_dir", "Disk image or rootfs directory"),
+	{ OPT_CALLBACK, 'd', "disk", NULL, "image[,ro][,direct]", "Disk image (raw); may be repeated", opt_disk },
 	UNSUPPORTED_NOARG("balloon", "Enable virtio balloon"),
 	UNSUPPORTED_NOARG("vnc", "Enable VNC framebuffer"),
 	UNSUPPORTED_NOARG("gtk", "Enable GTK framebuffer"),
 	UNSUPPORTED_NOARG("sdl", "Enable SDL framebuffer"),
 	{ OPT_BOOL, 0, "rng", &cfg->rng, NULL, "Enable virtio Random Number Generator" },
-	UNSUPPORTED(0, "9p", "dir_to_share,tag_name", "Enable virtio 9p to share files between host and guest"),
+	{ OPT_CALLBACK, 0, "9p", NULL, "dir_to_share,tag_name", "Enable virtio 9p to share files between host and guest", opt_9p },
 	{ OPT_CALLBACK, 0, "console", NULL, "serial or virtio", "Console to use", opt_console },
 	UNSUPPORTED(0, "vsock", "cid", "Guest virtio socket CID"),
 	UNSUPPORTED(0, "dev", "device_file", "KVM device file"),

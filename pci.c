@@ -126,7 +126,10 @@ int pci_dev_add_bar(struct pci_dev *pdev, int b, enum pci_bar_kind kind,
 	    (kind == PCI_BAR_IO && (size < 4 || size > 256)) ||
 	    (kind != PCI_BAR_IO && size < 16) ||
 	    (kind == PCI_BAR_MEM32 && size > SZ_1G * 2) ||
-	    pdev->bar[b].kind != PCI_BAR_NONE)
+	    pdev->bar[b].kind != PCI_BAR_NONE ||
+	    /* A 64-bit BAR also takes the next register. */
+	    (kind == PCI_BAR_MEM64 && pdev->bar[b + 1].kind != PCI_BAR_NONE) ||
+	    (b > 0 && pdev->bar[b - 1].kind == PCI_BAR_MEM64))
 		return -EINVAL;
 	bar = &pdev->bar[b];
 	bar->kind = kind;
@@ -271,14 +274,17 @@ static int msix_prepare(struct pci_dev *pdev, u16 v)
 	bool use_devid;
 	int ret;
 
-	if (m->gsi[v] < 0) {
-		int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		int gsi = irq_alloc_msi_gsi(kvm);
+	if (m->irqfd[v] < 0) {
+		int fd;
 
+		/* Keep the GSI across failed attempts: one per vector. */
+		if (m->gsi[v] < 0)
+			m->gsi[v] = irq_alloc_msi_gsi(kvm);
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (fd < 0)
 			return -errno;
 		/* An irqfd may exist before its GSI has a route. */
-		ret = kvm__irqfd(kvm, gsi, fd, -1, true);
+		ret = kvm__irqfd(kvm, m->gsi[v], fd, -1, true);
 		if (ret) {
 			close(fd);
 			pr_warn_once("%s: MSI-X irqfd: %s", pdev->dev.name,
@@ -286,7 +292,6 @@ static int msix_prepare(struct pci_dev *pdev, u16 v)
 			return ret;
 		}
 		m->irqfd[v] = fd;
-		m->gsi[v] = gsi;
 		m->route_dirty[v] = true;
 	}
 	if (m->route_dirty[v]) {
@@ -846,6 +851,24 @@ int pci_host_init(struct kvm *kvm)
 		     PCI_HOST_DEVICE, 0x060000, 0, 0, 0,
 		     &bridge_vops, NULL);
 	return pci_dev_register(&h->bridge);
+}
+
+void pci_dev_exit(struct pci_dev *pdev)
+{
+	int v;
+
+	if (pdev->msix) {
+		for (v = 0; v < pdev->msix->nr; v++)
+			if (pdev->msix->irqfd[v] >= 0)
+				close(pdev->msix->irqfd[v]);
+		free(pdev->msix);
+		pdev->msix = NULL;
+	}
+	if (pdev->intx_fd >= 0)
+		close(pdev->intx_fd);
+	if (pdev->intx_resample_fd >= 0)
+		close(pdev->intx_resample_fd);
+	pdev->intx_fd = pdev->intx_resample_fd = -1;
 }
 
 /* -------------------------------------------------------- snapshots */

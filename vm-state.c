@@ -67,6 +67,13 @@ int kvm__save(struct kvm *kvm, const char *dir, char *err, size_t errlen)
 	}
 	/* No device callback may run while devices are being saved. */
 	iothread_pause(&kvm->io);
+	/*
+	 * In-flight I/O completes, and raises its interrupt, before the
+	 * interrupt controller and the vCPUs are saved.
+	 */
+	list_for_each_entry(dev, &kvm->devices, list)
+		if (dev->ops->quiesce)
+			dev->ops->quiesce(dev);
 	config_to_snap(&kvm->cfg, sc);
 	ret = snap_put(s, "config", 1, sc, sizeof(*sc));
 	if (!ret)

@@ -94,6 +94,7 @@ struct virtio_pci {
 	bool			q_reset[VIRTIO_MAX_QUEUES];
 	u8			cfg_cap;	/* VIRTIO_PCI_CAP_PCI_CFG offset */
 	struct io_handler	*ioh[VIRTIO_MAX_QUEUES];
+	struct vpci_notify	*notify[VIRTIO_MAX_QUEUES];
 	/* Where each queue's ioeventfd is registered now (0: nowhere). */
 	u64			ioev_addr[VIRTIO_MAX_QUEUES];
 };
@@ -662,7 +663,7 @@ static bool cfg_cap_target(struct virtio_pci *vp, u8 *bar, u32 *off, u32 *len)
 	*len = pci_cfg_get32(&vp->pdev, c + offsetof(struct virtio_pci_cap, length));
 	if ((*len != 1 && *len != 2 && *len != 4) || (*off & (*len - 1)))
 		return false;
-	if (*bar == VPCI_BAR_MODERN && *off + *len <= VPCI_MODERN_SIZE)
+	if (*bar == VPCI_BAR_MODERN && *off <= VPCI_MODERN_SIZE - *len)
 		return !vp->vdev->legacy;
 	return false;
 }
@@ -674,19 +675,27 @@ static bool touches_cfg_data(struct virtio_pci *vp, u32 off, u32 len)
 	return vp->cfg_cap && off < d + 4 && d < off + len;
 }
 
+/*
+ * The BAR access runs without the config lock (pdev->lock), which these
+ * hooks are called with: it takes the transport lock, which nests outside
+ * pdev->lock (a device reset or an ISR read lowers INTx, a queue start may
+ * signal), so holding pdev->lock here would deadlock.  The window's
+ * registers are sampled before the lock is dropped.
+ */
 static void vpci_cfg_read(struct pci_dev *pdev, u32 off, u32 len)
 {
 	struct virtio_pci *vp = container_of(pdev, struct virtio_pci, pdev);
 	u32 d = vp->cfg_cap + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data);
 	u32 boff, blen;
-	u8 bar;
+	u8 bar, buf[4] = { 0 };
 
 	if (!touches_cfg_data(vp, off, len) ||
 	    !cfg_cap_target(vp, &bar, &boff, &blen))
 		return;
-	memset(&pdev->cfg[d], 0, 4);
-	/* Config lock held: the BAR handler takes only transport locks. */
-	modern_bar_io(NULL, boff, &pdev->cfg[d], blen, false, vp);
+	pthread_mutex_unlock(&pdev->lock);
+	modern_bar_io(NULL, boff, buf, blen, false, vp);
+	pthread_mutex_lock(&pdev->lock);
+	memcpy(&pdev->cfg[d], buf, 4);
 }
 
 static void vpci_cfg_write(struct pci_dev *pdev, u32 off, u32 len)
@@ -694,12 +703,15 @@ static void vpci_cfg_write(struct pci_dev *pdev, u32 off, u32 len)
 	struct virtio_pci *vp = container_of(pdev, struct virtio_pci, pdev);
 	u32 d = vp->cfg_cap + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data);
 	u32 boff, blen;
-	u8 bar;
+	u8 bar, buf[4];
 
 	if (!touches_cfg_data(vp, off, len) ||
 	    !cfg_cap_target(vp, &bar, &boff, &blen))
 		return;
-	modern_bar_io(NULL, boff, &pdev->cfg[d], blen, true, vp);
+	memcpy(buf, &pdev->cfg[d], 4);
+	pthread_mutex_unlock(&pdev->lock);
+	modern_bar_io(NULL, boff, buf, blen, true, vp);
+	pthread_mutex_lock(&pdev->lock);
 }
 
 static const struct pci_dev_ops vpci_pci_ops = {
@@ -792,6 +804,12 @@ static int vpci_save(struct vm_device *dev, struct snapshot *snap)
 	char id[48];
 	int ret, q;
 
+	/* The device first: it may finish requests, which moves the rings. */
+	if (vdev->ops->save) {
+		ret = vdev->ops->save(vdev, snap, dev->name);
+		if (ret)
+			return ret;
+	}
 	memset(&st, 0, sizeof(st));
 	pthread_mutex_lock(&vp->lock);
 	st.host_features = vdev->host_features;
@@ -825,8 +843,6 @@ static int vpci_save(struct vm_device *dev, struct snapshot *snap)
 	ret = snap_put(snap, id, 1, &st, sizeof(st));
 	if (!ret)
 		ret = pci_dev_save(&vp->pdev, snap);
-	if (!ret && vdev->ops->save)
-		ret = vdev->ops->save(vdev, snap, dev->name);
 	return ret;
 }
 
@@ -870,18 +886,27 @@ static int vpci_restore(struct vm_device *dev, struct snapshot *snap)
 		vq->used_gpa = s->used_gpa;
 		vp->q_reset[q] = s->q_reset;
 		if (s->enabled) {
-			start_queue(vp, q);
-			if (!vq->enabled) {
+			bool ok;
+
+			/* Indices first: the device may look at the ring as
+			 * soon as it hears the queue is ready. */
+			pthread_mutex_lock(&vq->lock);
+			ok = virtq_enable(vq, vdev->kvm, s->event_idx);
+			if (ok) {
+				vq->last_avail = s->last_avail;
+				vq->used_idx = s->used_idx;
+				vq->signalled_used = s->signalled_used;
+				vq->signalled_valid = s->signalled_valid;
+			}
+			pthread_mutex_unlock(&vq->lock);
+			if (!ok) {
 				pthread_mutex_unlock(&vp->lock);
 				pr_err("snapshot: %s queue %d does not fit guest "
 				       "memory", dev->name, q);
 				return -EPROTO;
 			}
-			vq->last_avail = s->last_avail;
-			vq->used_idx = s->used_idx;
-			vq->signalled_used = s->signalled_used;
-			vq->signalled_valid = s->signalled_valid;
-			vq->event_idx = s->event_idx;
+			if (vdev->ops->queue_ready)
+				vdev->ops->queue_ready(vdev, q);
 		}
 	}
 	pthread_mutex_unlock(&vp->lock);
@@ -900,17 +925,16 @@ static void vpci_exit(struct vm_device *dev)
 	for (q = 0; q < vdev->ops->nr_queues; q++) {
 		if (vdev->vq[q].enabled && vdev->ops->queue_stop)
 			vdev->ops->queue_stop(vdev, q);
-		if (vp->ioh[q]) {
-			struct vpci_notify *n = NULL;
-
+		if (vp->ioh[q])
 			iothread_del(&vdev->kvm->io, vp->ioh[q]);
-			(void)n;
-		}
+		free(vp->notify[q]);
 		if (vdev->vq[q].ioeventfd >= 0)
 			close(vdev->vq[q].ioeventfd);
 	}
+	pci_dev_exit(&vp->pdev);
 	if (vdev->ops->exit)
 		vdev->ops->exit(vdev);
+	free(vp);
 }
 
 static const struct vm_device_ops vpci_vm_ops = {
@@ -1026,6 +1050,7 @@ int virtio_dev_init(struct kvm *kvm, struct virtio_dev *vdev,
 			}
 			n->vp = vp;
 			n->q = q;
+			vp->notify[q] = n;
 			vp->ioh[q] = iothread_add(&kvm->io, vq->ioeventfd,
 						  ioeventfd_cb, n);
 		}

@@ -18,6 +18,11 @@ struct vm_device;
 struct vm_device_ops {
 	const char	*type;
 	void		(*reset)(struct vm_device *dev);
+	/*
+	 * Finish everything in flight (I/O, and the interrupts that complete
+	 * it) with the vCPUs paused, before any state is saved.
+	 */
+	void		(*quiesce)(struct vm_device *dev);
 	int		(*save)(struct vm_device *dev, struct snapshot *snap);
 	int		(*restore)(struct vm_device *dev, struct snapshot *snap);
 	void		(*exit)(struct vm_device *dev);

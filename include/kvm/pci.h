@@ -197,6 +197,9 @@ int pci_host_init(struct kvm *kvm);
 int pci_host_finalize(struct kvm *kvm);
 struct pci_dev *pci_find_dev(struct kvm *kvm, u8 devfn);
 
+/* Release what the PCI core holds for a function (MSI-X, INTx fds). */
+void pci_dev_exit(struct pci_dev *pdev);
+
 /* Save and restore a function's state (config space, BARs, MSI-X). */
 int pci_dev_save(struct pci_dev *pdev, struct snapshot *snap);
 int pci_dev_restore(struct pci_dev *pdev, struct snapshot *snap);

@@ -99,3 +99,8 @@ e2e_run_scenario() {
 	fi
 	echo "E2E-SCENARIO-END $_name rc=$_rc time=${_el}s"
 }
+
+# The L2 kernel to boot: an uncompressed vmlinux where the arch has one
+# (x86: no in-guest decompression), else the packaged image.
+L2K=/l2/vmlinux
+[ -f "$L2K" ] || L2K=/l2/vmlinuz
