@@ -142,7 +142,11 @@ check:
 	$(MAKE) check-cli
 	$(MAKE) check-e2e
 
-bench:
+bench/blk-bench: bench/blk-bench.c liblkvm.a
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< liblkvm.a $(LDFLAGS) $(LIBS)
+
+bench: bench/blk-bench
 	@scripts/setup.sh bench
 	bench/run.sh
 

@@ -32,3 +32,9 @@ echo "== memory: peak RSS, same runs"
 awk -v a="$lk_rss" -v b="$raw_rss" 'BEGIN {
 	printf "  lkvm run      %8d KiB\n  raw KVM       %8d KiB\n", a, b
 	printf "  difference    %8.2f MiB (target <= 1 MiB)\n", (a - b) / 1024 }'
+
+echo "== virtio-blk: CPU time per request, device model (virtqueue pop + validate + I/O + push) vs pread() of the same ranges"
+make -s bench/blk-bench
+img=$OUT/blk.img
+[ -s "$img" ] || head -c $((256 << 20)) /dev/urandom >"$img"
+bench/blk-bench "$img"
