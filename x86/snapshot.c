@@ -274,6 +274,40 @@ static int get_cpu(struct snapshot *s, struct kvm_cpu *vcpu, const char *what,
 	return snap_get(s, id, 1, p, len);
 }
 
+#define MSR_IA32_TSC_DEADLINE	0x6e0
+
+/*
+ * KVM_SET_LAPIC resets the TSC-deadline timer, so its MSR is set again
+ * after the LAPIC; otherwise a vCPU halted on its timer never wakes up.
+ */
+static int set_tsc_deadline(struct kvm_cpu *vcpu, struct snapshot *s)
+{
+	const struct kvm_msrs *saved;
+	const void *p;
+	char id[48];
+	u32 len, i;
+
+	CPU_SECTION(id, vcpu, "msrs");
+	if (snap_get_var(s, id, 1, &p, &len))
+		return -EPROTO;
+	saved = p;
+	for (i = 0; i < saved->nmsrs; i++) {
+		struct {
+			struct kvm_msrs		h;
+			struct kvm_msr_entry	e;
+		} one = { .h.nmsrs = 1, .e = saved->entries[i] };
+
+		if (saved->entries[i].index != MSR_IA32_TSC_DEADLINE)
+			continue;
+		if (ioctl(vcpu->fd, KVM_SET_MSRS, &one) != 1) {
+			pr_err("snapshot: vCPU %lu: TSC deadline not restored",
+			       vcpu->id);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 static int set_msrs(struct kvm_cpu *vcpu, struct snapshot *s)
 {
 	const struct kvm_msrs *saved;
@@ -363,6 +397,8 @@ int kvm_cpu__arch_restore(struct kvm_cpu *vcpu, struct snapshot *s)
 		ret = get_cpu(s, vcpu, "lapic", &lapic, sizeof(lapic));
 	if (!ret)
 		ret = cpu_get(vcpu, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC");
+	if (!ret)
+		ret = set_tsc_deadline(vcpu, s);
 	if (!ret)
 		ret = get_cpu(s, vcpu, "events", &events, sizeof(events));
 	if (!ret)
