@@ -434,6 +434,25 @@ static void intx_update_status(struct pci_dev *pdev)
 	pci_cfg_set16(pdev, PCI_STATUS, st);
 }
 
+/*
+ * Without an in-kernel interrupt controller (riscv's PLIC, x86's split
+ * irqchip) INTx is a level lkvm drives itself: kvm__irq_line() on change.
+ */
+__attribute__((weak)) bool kvm__arch_intx_irqfd(struct kvm *kvm)
+{
+	return true;
+}
+
+static void intx_sync_line(struct pci_dev *pdev)
+{
+	bool level = pdev->intx_want && intx_enabled(pdev);
+
+	if (pdev->intx_fd >= 0 || level == pdev->intx_line)
+		return;
+	pdev->intx_line = level;
+	kvm__irq_line(pdev->kvm, pdev->intx_gsi, level);
+}
+
 void pci_intx_set(struct pci_dev *pdev, bool level)
 {
 	pthread_mutex_lock(&pdev->lock);
@@ -441,6 +460,7 @@ void pci_intx_set(struct pci_dev *pdev, bool level)
 		intx_assert(pdev);
 	pdev->intx_want = level;
 	intx_update_status(pdev);
+	intx_sync_line(pdev);
 	pthread_mutex_unlock(&pdev->lock);
 }
 
@@ -471,8 +491,8 @@ static int intx_setup(struct pci_dev *pdev)
 	pdev->cfg[PCI_INTERRUPT_LINE] = pdev->intx_gsi < 0xff ?
 					pdev->intx_gsi : 0;
 	pdev->wmask[PCI_INTERRUPT_LINE] = 0xff;
-	if (kvm->vm_fd < 0)
-		return 0;	/* unit tests */
+	if (kvm->vm_fd < 0 || !kvm__arch_intx_irqfd(kvm))
+		return 0;	/* unit tests; user-space interrupt controller */
 	pdev->intx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pdev->intx_resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (pdev->intx_fd < 0 || pdev->intx_resample_fd < 0)
@@ -577,6 +597,7 @@ void pci_cfg_write(struct pci_dev *pdev, u32 off, const u8 *data, u32 len)
 	if ((cmd_was & PCI_COMMAND_INTX_DISABLE) && pdev->intx_want &&
 	    intx_enabled(pdev))
 		intx_assert(pdev);
+	intx_sync_line(pdev);
 	if (pdev->ops && pdev->ops->cfg_write)
 		pdev->ops->cfg_write(pdev, off, len);
 	pthread_mutex_unlock(&pdev->lock);
@@ -936,6 +957,8 @@ int pci_dev_restore(struct pci_dev *pdev, struct snapshot *snap)
 	pci_update_bars(pdev);
 	if (pdev->intx_want && intx_enabled(pdev))
 		intx_assert(pdev);
+	pdev->intx_line = false;
+	intx_sync_line(pdev);
 	pthread_mutex_unlock(&pdev->lock);
 out:
 	free(st);

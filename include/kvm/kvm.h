@@ -149,6 +149,9 @@ struct pci_layout {
 void kvm__arch_pci_layout(struct kvm *kvm, struct pci_layout *l);
 /* GSI for a function's INTx pin A, and how to route it (irqchip, pin). */
 u32 kvm__arch_pci_intx_gsi(struct kvm *kvm, u8 devfn);
+/* Whether INTx goes through resampling irqfds (an in-kernel irqchip);
+ * if not, the PCI core drives the level with kvm__irq_line(). */
+bool kvm__arch_intx_irqfd(struct kvm *kvm);
 /* MSI device ID for the ITS (arm64); false if the arch has none. */
 bool kvm__arch_msi_devid(struct kvm *kvm, u8 devfn, u32 *devid);
 

@@ -114,6 +114,7 @@ struct pci_dev {
 	int			intx_fd;
 	int			intx_resample_fd;
 	bool			intx_want;	/* device asserts the line */
+	bool			intx_line;	/* level given to kvm__irq_line() */
 	bool			intx_deferred;	/* irqfd waits for the irqchip */
 
 	struct pci_msix		*msix;
