@@ -38,3 +38,8 @@ make -s bench/blk-bench
 img=$OUT/blk.img
 [ -s "$img" ] || head -c $((256 << 20)) /dev/urandom >"$img"
 bench/blk-bench "$img"
+
+echo "== nested boot: L2 Linux under lkvm (lkvm start to L2 /init, in L1) vs L1's own boot (QEMU TCG)"
+for arch in ${BENCH_NESTED_ARCHES:-x86_64}; do
+	bench/nested.sh "$arch"
+done
