@@ -27,7 +27,6 @@ int cmd_help(int argc, const char **argv)
 
 	if (argc > 1) {
 		const char *sub[] = { argv[1], "--help" };
-		extern int lkvm_run_command(int argc, const char **argv);
 
 		return lkvm_run_command(2, sub);
 	}

@@ -142,10 +142,9 @@ int cmd_run(int argc, const char **argv)
 	if (ctl_sock_dir(kvm->cfg.sock_dir, sizeof(kvm->cfg.sock_dir)))
 		goto out_free;
 	if (!kvm->cfg.name) {
-		static char name[32];
-
-		snprintf(name, sizeof(name), "guest-%d", getpid());
-		kvm->cfg.name = name;
+		snprintf(kvm->cfg.name_buf, sizeof(kvm->cfg.name_buf),
+			 "guest-%d", getpid());
+		kvm->cfg.name = kvm->cfg.name_buf;
 	}
 
 	/*

@@ -25,8 +25,6 @@ static const struct {
 	{ "sandbox",	cmd_unsupported },
 };
 
-int lkvm_run_command(int argc, const char **argv);
-
 int lkvm_run_command(int argc, const char **argv)
 {
 	unsigned int i;

@@ -12,5 +12,7 @@ int cmd_save(int argc, const char **argv);
 int cmd_stat(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_unsupported(int argc, const char **argv);
+/* Dispatch argv[0] to its command (main.c). */
+int lkvm_run_command(int argc, const char **argv);
 
 #endif

@@ -60,6 +60,9 @@ struct kvm_config {
 	/* Snapshot. */
 	const char	*restore_dir;
 
+	/* Default name ("guest-PID") when --name is not given. */
+	char		name_buf[32];
+
 	/* Where control sockets live (~/.lkvm or $LKVM_DIR). */
 	char		sock_dir[256];
 
