@@ -15,7 +15,9 @@ E2E_L2_MODULES=(virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng
 	virtio_net virtio_balloon 9pnet_virtio 9p)
 
 E2E_QEMU=qemu-system-aarch64
-E2E_QEMU_ARGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+# E2E_ARM64_GIC=2 gives L1 a GICv2 (with virtualization extensions): its KVM
+# can then only offer L2 a GICv2, which lkvm's gicv2/gicv2m scenarios need.
+E2E_QEMU_ARGS=(-M "virt,virtualization=on,gic-version=${E2E_ARM64_GIC:-3}" -cpu max,pauth-impdef=on
 	-smp 2 -m 2G -accel tcg,thread=multi)
 E2E_L1_APPEND='console=ttyAMA0 quiet panic=-1'
 e2e_arch_disk_args() { printf '%s\n' -drive "file=$1,format=raw,if=virtio"; }

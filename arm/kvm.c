@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64 VM: vGIC, memory layout, platform devices (8250 UART, PL031 RTC,
+ * GICv2m frame), kernel loading and the device tree.  The layout is in
+ * include/kvm/kvm-arch.h.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <libfdt.h>
+
+#include "kvm/kvm.h"
+#include "kvm/kvm-cpu.h"
+#include "kvm/arm-boot.h"
+#include "kvm/arm-fdt.h"
+#include "kvm/gic.h"
+#include "kvm/irq.h"
+#include "kvm/pl031.h"
+#include "kvm/serial.h"
+#include "kvm/util.h"
+
+#define PVTIME_RECORD_SIZE	64	/* struct pvclock_vcpu_stolen_time */
+#define KVM_DEFAULT_IPA_BITS	40
+
+const struct kvm_cap_req kvm_arch_caps[] = {
+	{ KVM_CAP_ONE_REG,		"KVM_CAP_ONE_REG" },
+	{ KVM_CAP_ARM_PSCI_0_2,		"KVM_CAP_ARM_PSCI_0_2" },
+	{ KVM_CAP_DEVICE_CTRL,		"KVM_CAP_DEVICE_CTRL" },
+	{ KVM_CAP_IRQ_ROUTING,		"KVM_CAP_IRQ_ROUTING" },
+	{ KVM_CAP_IRQFD_RESAMPLE,	"KVM_CAP_IRQFD_RESAMPLE" },
+};
+const int kvm_arch_nr_caps = ARRAY_SIZE(kvm_arch_caps);
+
+int kvm__arch_init(struct kvm *kvm)
+{
+	struct kvm_arch *a = &kvm->arch;
+	int chip = gic__parse(kvm->cfg.irqchip);
+
+	if (chip < 0) {
+		pr_err("--irqchip %s: use gicv2, gicv2m, gicv3 or gicv3-its",
+		       kvm->cfg.irqchip);
+		return -EINVAL;
+	}
+	a->irqchip = chip;
+	if (kvm->cfg.pmu && !kvm__check_extension(kvm, KVM_CAP_ARM_PMU_V3)) {
+		pr_err("--pmu: this host's KVM has no PMUv3 for guests "
+		       "(KVM_CAP_ARM_PMU_V3)");
+		return -ENODEV;
+	}
+	a->pmu = kvm->cfg.pmu;
+	a->ptrauth = kvm__check_extension(kvm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
+		     kvm__check_extension(kvm, KVM_CAP_ARM_PTRAUTH_GENERIC);
+	return gic__create(kvm);
+}
+
+void kvm__arch_exit(struct kvm *kvm)
+{
+	gic__exit(kvm);
+}
+
+/*
+ * Stolen time: 64 bytes per vCPU in a 64 KiB aligned block at the top of
+ * RAM, described to the guest as reserved (no-map).  Returns its size, 0
+ * if there is none.
+ */
+static u64 pvtime_reserve(struct kvm *kvm)
+{
+	struct kvm_arch *a = &kvm->arch;
+	u64 size;
+
+	if (kvm->cfg.no_pvtime || !kvm__check_extension(kvm, KVM_CAP_STEAL_TIME))
+		return 0;
+	size = ALIGN_UP((u64)kvm->cfg.nrcpus * PVTIME_RECORD_SIZE, SZ_64K);
+	if (size * 4 > kvm->ram_size)
+		return 0;
+	a->pvtime_base = ALIGN_DOWN(a->ram_end - size, SZ_64K);
+	a->pvtime_size = size;
+	return size;
+}
+
+int kvm__arch_memory_layout(struct kvm *kvm)
+{
+	struct kvm_arch *a = &kvm->arch;
+	int ipa = kvm__check_extension(kvm, KVM_CAP_ARM_VM_IPA_SIZE);
+	u64 ipa_end;
+	int ret;
+
+	if (kvm->ram_size > ARM_MAX_RAM) {
+		pr_err("-m: arm64 guests have at most %llu GiB of RAM",
+		       (unsigned long long)(ARM_MAX_RAM >> 30));
+		return -EINVAL;
+	}
+	a->ram_end = ARM_RAM_BASE + kvm->ram_size;
+
+	/* The VM was created with the default 40-bit IPA space. */
+	ipa = ipa ? min_t(int, ipa, KVM_DEFAULT_IPA_BITS) : KVM_DEFAULT_IPA_BITS;
+	ipa_end = 1ULL << ipa;
+	if (a->ram_end > ipa_end) {
+		pr_err("-m: RAM would end at 0x%llx, beyond this host's %d-bit "
+		       "guest physical address space",
+		       (unsigned long long)a->ram_end, ipa);
+		return -EINVAL;
+	}
+	a->mmio64_size = ARM_PCI_MMIO64_BASE + ARM_PCI_MMIO64_SIZE <= ipa_end ?
+			 ARM_PCI_MMIO64_SIZE : 0;
+	ret = kvm__register_mem(kvm, ARM_RAM_BASE, kvm->ram_size, kvm->ram);
+	if (ret)
+		return ret;
+	pvtime_reserve(kvm);
+	return 0;
+}
+
+int kvm__arch_init_devices(struct kvm *kvm)
+{
+	struct term *con = kvm->cfg.console == CONSOLE_SERIAL ? kvm->term : NULL;
+
+	if (!serial8250__init(kvm, &kvm->mmio_bus, ARM_UART_BASE, ARM_SPI_UART,
+			      con, "ttyS0"))
+		return -ENOMEM;
+	if (!pl031__init(kvm, ARM_RTC_BASE, ARM_SPI_RTC))
+		return -ENOMEM;
+	if (kvm->arch.irqchip == ARM_IRQCHIP_GICV2M)
+		return gic__v2m_init(kvm);
+	return 0;
+}
+
+/* ------------------------------------------------------ kernel loading */
+
+static int load_initrd(struct kvm *kvm, void **buf, u64 *size)
+{
+	const char *path = kvm->cfg.initrd;
+	int ret;
+
+	*buf = NULL;
+	*size = 0;
+	if (!path)
+		return 0;
+	ret = read_file(path, kvm->ram_size, buf, size);
+	if (ret)
+		pr_err("-i %s: %s", path, ret == -EFBIG ? "larger than guest RAM" :
+		       ret == -EINVAL ? "not a regular file" : strerror(-ret));
+	return ret;
+}
+
+int kvm__arch_load_kernel(struct kvm *kvm)
+{
+	struct kvm_config *cfg = &kvm->cfg;
+	struct kvm_arch *a = &kvm->arch;
+	struct arm64_image img;
+	const char *why;
+	void *kbuf = NULL, *ibuf = NULL;
+	u64 klen, ilen;
+	size_t cmdlen = strlen(cfg->cmdline);
+	int ret;
+
+	ret = read_file(cfg->kernel, kvm->ram_size, &kbuf, &klen);
+	if (ret) {
+		pr_err("-k %s: %s", cfg->kernel, ret == -EFBIG ?
+		       "larger than guest RAM" : ret == -EINVAL ?
+		       "not a regular file" : strerror(-ret));
+		return ret;
+	}
+	if (!klen) {
+		pr_err("-k %s: file is empty", cfg->kernel);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (arm64_image_parse(kbuf, klen, &img, &why)) {
+		pr_err("-k %s: %s", cfg->kernel, why);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (cmdlen >= ARM64_CMDLINE_MAX) {
+		pr_err("-p: command line is %zu bytes, arm64 kernels take at "
+		       "most %d", cmdlen, ARM64_CMDLINE_MAX - 1);
+		ret = -E2BIG;
+		goto out;
+	}
+	ret = load_initrd(kvm, &ibuf, &ilen);
+	if (ret)
+		goto out;
+	ret = arm64_boot_place(&img, ARM_RAM_BASE, a->pvtime_size ?
+			       a->pvtime_base : a->ram_end, ilen, &a->boot,
+			       &why);
+	if (ret) {
+		pr_err("-m %llu MiB: %s (kernel needs %llu MiB%s)",
+		       (unsigned long long)(kvm->ram_size >> 20), why,
+		       (unsigned long long)(img.image_size >> 20),
+		       ilen ? ", plus the initrd" : "");
+		goto out;
+	}
+	memcpy(guest_ptr(kvm, a->boot.kernel_addr, klen), kbuf, klen);
+	if (ilen)
+		memcpy(guest_ptr(kvm, a->boot.initrd_addr, ilen), ibuf, ilen);
+	pr_info("arm64 Image: %llu KiB at 0x%llx (text_offset 0x%llx, %llu KiB "
+		"in RAM), initrd %llu KiB at 0x%llx, device tree at 0x%llx",
+		(unsigned long long)klen >> 10,
+		(unsigned long long)a->boot.kernel_addr,
+		(unsigned long long)img.text_offset,
+		(unsigned long long)img.image_size >> 10,
+		(unsigned long long)ilen >> 10,
+		(unsigned long long)a->boot.initrd_addr,
+		(unsigned long long)a->boot.dtb_addr);
+out:
+	free(kbuf);
+	free(ibuf);
+	return ret;
+}
+
+/* -------------------------------------------------------- finalizing */
+
+static int vcpu_set_attr(struct kvm_cpu *vcpu, u32 group, u64 attr,
+			 const void *val)
+{
+	struct kvm_device_attr a = {
+		.group	= group,
+		.attr	= attr,
+		.addr	= (u64)(unsigned long)val,
+	};
+
+	return ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
+}
+
+/* PMU overflow interrupt and init: only once the vGIC is initialised. */
+static int pmu_init(struct kvm *kvm)
+{
+	int irq = 16 + ARM_PPI_PMU, i, ret;
+
+	for (i = 0; i < kvm->nr_cpus && kvm->arch.pmu; i++) {
+		struct kvm_cpu *vcpu = kvm->cpus[i];
+
+		ret = vcpu_set_attr(vcpu, KVM_ARM_VCPU_PMU_V3_CTRL,
+				    KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
+		if (!ret)
+			ret = vcpu_set_attr(vcpu, KVM_ARM_VCPU_PMU_V3_CTRL,
+					    KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+		if (ret) {
+			pr_err("vCPU %d: --pmu: PMUv3 setup: %s", i,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Each vCPU's stolen-time record, before it first runs. */
+static int pvtime_init(struct kvm *kvm)
+{
+	struct kvm_arch *a = &kvm->arch;
+	int i, ret;
+
+	for (i = 0; i < kvm->nr_cpus && a->pvtime_size; i++) {
+		u64 ipa = a->pvtime_base + (u64)i * PVTIME_RECORD_SIZE;
+
+		ret = vcpu_set_attr(kvm->cpus[i], KVM_ARM_VCPU_PVTIME_CTRL,
+				    KVM_ARM_VCPU_PVTIME_IPA, &ipa);
+		if (ret) {
+			pr_err("vCPU %d: stolen time at 0x%llx: %s (--no-pvtime "
+			       "to do without)", i, (unsigned long long)ipa,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void fdt_describe(struct kvm *kvm, struct arm_fdt_desc *d, u64 *mpidr)
+{
+	struct kvm_arch *a = &kvm->arch;
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < kvm->nr_cpus; i++)
+		mpidr[i] = kvm->cpus[i]->arch.mpidr;
+	d->ram_base = ARM_RAM_BASE;
+	d->ram_size = kvm->ram_size;
+	d->nr_cpus = kvm->nr_cpus;
+	d->mpidr = mpidr;
+	d->psci_version = a->psci_version;
+	d->pmu = a->pmu;
+	d->irqchip = a->irqchip;
+	d->nr_redist = kvm->nr_cpus;
+	d->ecam_base = ARM_PCI_ECAM_BASE;
+	d->ecam_size = ARM_PCI_ECAM_SIZE;
+	d->io_cpu_base = ARM_PCI_IO_BASE;
+	d->io_size = ARM_PCI_IO_SIZE;
+	d->mmio32_base = ARM_PCI_MMIO32_BASE;
+	d->mmio32_size = ARM_PCI_MMIO32_SIZE;
+	d->mmio64_base = ARM_PCI_MMIO64_BASE;
+	d->mmio64_size = a->mmio64_size;
+	d->serial_console = kvm->cfg.console == CONSOLE_SERIAL;
+	d->rtc = true;
+	d->bootargs = kvm->cfg.cmdline;
+	d->initrd_start = a->boot.initrd_addr;
+	d->initrd_size = a->boot.initrd_size;
+	d->pvtime_base = a->pvtime_base;
+	d->pvtime_size = a->pvtime_size;
+	/* Seeds for KASLR and the guest's RNG: best effort. */
+	if (getrandom(&d->kaslr_seed, sizeof(d->kaslr_seed), GRND_NONBLOCK) !=
+	    sizeof(d->kaslr_seed) ||
+	    getrandom(d->rng_seed, sizeof(d->rng_seed), GRND_NONBLOCK) !=
+	    sizeof(d->rng_seed))
+		pr_warn("getrandom: %s: the guest gets no KASLR/RNG seed",
+			strerror(errno));
+}
+
+static int dump_dtb(const char *path, const void *fdt, u32 size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int ret = 0;
+
+	if (fd < 0 || write_in_full(fd, fdt, size) != (ssize_t)size)
+		ret = -errno;
+	if (fd >= 0 && close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret)
+		pr_err("--dump-dtb %s: %s", path, strerror(-ret));
+	else
+		pr_info("device tree (%u bytes) written to %s", size, path);
+	return ret;
+}
+
+static int setup_fdt(struct kvm *kvm)
+{
+	struct arm_fdt_desc d;
+	u64 *mpidr = calloc(max_t(u32, kvm->nr_cpus, 1), sizeof(*mpidr));
+	void *fdt = malloc(ARM64_DTB_MAX_SIZE);
+	u32 size;
+	int ret = -ENOMEM;
+
+	if (!mpidr || !fdt)
+		goto out;
+	fdt_describe(kvm, &d, mpidr);
+	ret = arm_fdt_build(&d, fdt, ARM64_DTB_MAX_SIZE);
+	if (ret)
+		goto out;
+	size = fdt_totalsize(fdt);
+	/* (On --restore the guest's memory already holds its tree.) */
+	if (!kvm->restore_snap)
+		memcpy(guest_ptr(kvm, kvm->arch.boot.dtb_addr, size), fdt, size);
+	if (kvm->cfg.dump_dtb)
+		ret = dump_dtb(kvm->cfg.dump_dtb, fdt, size);
+out:
+	free(fdt);
+	free(mpidr);
+	return ret;
+}
+
+int kvm__arch_finalize(struct kvm *kvm)
+{
+	int ret = gic__init(kvm);
+
+	if (!ret)
+		ret = pmu_init(kvm);
+	if (!ret)
+		ret = pvtime_init(kvm);
+	return ret ? ret : setup_fdt(kvm);
+}
+
+/*
+ * earlycon: the UART at /chosen/stdout-path prints from the first
+ * instructions (warnings only with "quiet").
+ */
+const char *kvm__arch_default_cmdline(const struct kvm_config *cfg)
+{
+	if (cfg->console == CONSOLE_VIRTIO)
+		return "console=hvc0 panic=1";
+	return "console=ttyS0 earlycon panic=1";
+}
+
+/* ---------------------------------------------------------- interrupts */
+
+/* lkvm's routing table replaces KVM's: keep the INTx lines in it. */
+int kvm__arch_irq_routing_init(struct kvm *kvm)
+{
+	u32 slot;
+	int ret = 0;
+
+	for (slot = 0; slot < 32 && !ret; slot++)
+		ret = irq_add_irqchip_route(kvm, ARM_SPI_PCI_INTX + slot, 0,
+					    ARM_SPI_PCI_INTX + slot);
+	return ret;
+}
+
+u32 kvm__arch_msi_gsi_base(struct kvm *kvm)
+{
+	return ARM_MSI_GSI_BASE;
+}
+
+/* GICv2m: an MSI to the doorbell is really a wired SPI. */
+bool kvm__arch_msi_to_irqchip(struct kvm *kvm, u64 addr, u32 data,
+			      u32 *irqchip, u32 *pin)
+{
+	u32 spi;
+
+	if (!gic__v2m_msi_spi(kvm, addr, data, &spi))
+		return false;
+	*irqchip = 0;
+	*pin = spi;
+	return true;
+}
+
+void kvm__arch_pci_layout(struct kvm *kvm, struct pci_layout *l)
+{
+	*l = (struct pci_layout) {
+		.ecam_base	= ARM_PCI_ECAM_BASE,
+		.ecam_size	= ARM_PCI_ECAM_SIZE,
+		.mmio32_base	= ARM_PCI_MMIO32_BASE,
+		.mmio32_size	= ARM_PCI_MMIO32_SIZE,
+		.mmio64_base	= ARM_PCI_MMIO64_BASE,
+		.mmio64_size	= kvm->arch.mmio64_size,
+		.io_base	= 0,
+		.io_size	= ARM_PCI_IO_SIZE,
+		.io_mmio_base	= ARM_PCI_IO_BASE,
+		.cf8		= false,
+		/* Linux assigns BARs from the device tree's windows. */
+		.preassign	= false,
+	};
+}
+
+u32 kvm__arch_pci_intx_gsi(struct kvm *kvm, u8 devfn)
+{
+	return ARM_SPI_PCI_INTX + (devfn >> 3);
+}
+
+/* The ITS identifies a PCI function by its requester ID: bus 0, devfn. */
+bool kvm__arch_msi_devid(struct kvm *kvm, u8 devfn, u32 *devid)
+{
+	if (kvm->arch.irqchip != ARM_IRQCHIP_GICV3_ITS)
+		return false;
+	*devid = devfn;
+	return true;
+}
+
+/* @irq is an SPI number (GIC INTID - 32). */
+int kvm__arch_irq_line(struct kvm *kvm, u32 irq, int level)
+{
+	struct kvm_irq_level l = {
+		.irq	= (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
+			  ((irq + 32) & KVM_ARM_IRQ_NUM_MASK),
+		.level	= level,
+	};
+
+	if (kvm->vm_fd < 0)
+		return -EBADF;
+	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
