@@ -67,7 +67,7 @@ OUT=$T_TMP/spin.out
 ERR=$T_TMP/spin.err
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-spin </dev/null >"$OUT" 2>"$ERR" &
 SPIN=$!
-if t_wait_for "$OUT" ready 10 && t_wait_for "$OUT" tick 10; then
+if t_wait_for "$OUT" ready 30 && t_wait_for "$OUT" tick 30; then
 	t_ok "spin: guest is running"
 else
 	t_fail "spin: guest did not start" "" "$ERR"
@@ -124,7 +124,7 @@ fi
 # 5. SIGTERM stops the VM in order; a killed VM's stale socket is cleaned.
 "$LKVM" run -k $G/spin.bin -m 16 -c 2 --name t-term </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
-t_wait_for "$OUT" ready 10
+t_wait_for "$OUT" ready 30
 kill -TERM $pid
 t_wait_exit $pid 10
 rc=$?
@@ -135,7 +135,7 @@ else
 fi
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
-t_wait_for "$OUT" ready 10
+t_wait_for "$OUT" ready 30 || t_fail "stale" "guest did not start within 30 s" "$ERR"
 kill -KILL $pid
 wait $pid 2>/dev/null
 [ -S "$LKVM_DIR/t-stale.sock" ] || t_fail "stale" "socket vanished before the test"
@@ -147,12 +147,12 @@ else
 fi
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
-t_wait_for "$OUT" ready 10
+t_wait_for "$OUT" ready 30
 kill -KILL $pid
 wait $pid 2>/dev/null
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
-if t_wait_for "$OUT" ready 10; then
+if t_wait_for "$OUT" ready 30; then
 	t_ok "a new VM reuses the name of a killed one"
 else
 	t_fail "name reuse after kill" "" "$ERR"
@@ -179,7 +179,7 @@ SNAP=$T_TMP/snap
 OUT=$T_TMP/s1.out
 "$LKVM" run -k $G/spin.bin -m 16 -c 2 --name t-save </dev/null >"$OUT" 2>"$T_TMP/s1.err" &
 pid=$!
-t_wait_for "$OUT" tick 10
+t_wait_for "$OUT" tick 30
 if "$LKVM" pause --name t-save >/dev/null && "$LKVM" save --name t-save "$SNAP" >/dev/null &&
    "$LKVM" list | grep -Eq "t-save +paused"; then
 	t_ok "save: paused VM saved, still paused"
@@ -190,7 +190,7 @@ fi
 t_wait_exit $pid 10
 "$LKVM" run --restore "$SNAP" --name t-restored </dev/null >"$T_TMP/s2.out" 2>"$T_TMP/s2.err" &
 pid=$!
-if t_wait_for "$T_TMP/s2.out" tick 10 && ! grep -q ready "$T_TMP/s2.out" &&
+if t_wait_for "$T_TMP/s2.out" tick 30 && ! grep -q ready "$T_TMP/s2.out" &&
    "$LKVM" list | grep -Eq "t-restored +running"; then
 	t_ok "restore: the guest goes on ticking, it did not boot again"
 else
@@ -199,7 +199,7 @@ fi
 # The same snapshot twice, side by side.
 "$LKVM" run --restore "$SNAP" --name t-restored2 </dev/null >"$T_TMP/s3.out" 2>"$T_TMP/s3.err" &
 pid2=$!
-if t_wait_for "$T_TMP/s3.out" tick 10; then
+if t_wait_for "$T_TMP/s3.out" tick 30; then
 	t_ok "restore: a second copy of the same snapshot runs beside the first"
 else
 	t_fail "restore twice" "second copy did not run" "$T_TMP/s3.err"
@@ -231,7 +231,7 @@ cp -r "$SNAP" "$T_TMP/flip" && printf '\x55' | dd of="$T_TMP/flip/lkvm.snap" bs=
 restore_err "bit flip" "checksum mismatch|corrupt" --restore "$T_TMP/flip"
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-run </dev/null >"$OUT" 2>/dev/null &
 pid=$!
-t_wait_for "$OUT" ready 10
+t_wait_for "$OUT" ready 30
 if ! "$LKVM" save --name t-run "$T_TMP/snap-running" 2>"$T_TMP/sr.err" &&
    grep -q "pause it first" "$T_TMP/sr.err"; then
 	t_ok "save of a running VM refused: $(cat "$T_TMP/sr.err")"
