@@ -81,9 +81,11 @@ $(OUT)lkvm-static: $(OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(OBJS) $(LIBS)
 
-liblkvm.a: $(LIB_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJS)
+LIBLKVM		:= $(OUT)liblkvm.a
+
+$(LIBLKVM): $(LIB_OBJS)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJS)
 
 ifneq ($(V),1)
 Q := @
@@ -99,24 +101,26 @@ CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test-*.c)) \
 		   $(sort $(wildcard tests/unit/$(ARCH_DIR)/test-*.c))
-UNIT_BINS	:= $(UNIT_SRCS:.c=)
+UNIT_BINS	:= $(addprefix $(OUT),$(UNIT_SRCS:.c=))
 
-$(UNIT_BINS): %: %.c liblkvm.a tests/unit/unit.h
+$(UNIT_BINS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< liblkvm.a \
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< $(LIBLKVM) \
 		$(LDFLAGS) $(CHECK_LIBS) $(LIBS)
 
 # arm64 code that is plain C (device tree, Image header, PL031) is also
 # unit-tested on other hosts, against the host's libfdt.
 ifneq ($(ARCH_DIR),arm)
-ARM_HOST_TESTS	:= tests/unit/arm/test-fdt tests/unit/arm/test-pl031
-tests/unit/arm/test-fdt: arm/fdt.c arm/image.c
-tests/unit/arm/test-pl031: hw/pl031.c
-$(ARM_HOST_TESTS): %: %.c liblkvm.a tests/unit/unit.h
+ARM_HOST_TESTS	:= $(OUT)tests/unit/arm/test-fdt $(OUT)tests/unit/arm/test-pl031
+$(OUT)tests/unit/arm/test-fdt: arm/fdt.c arm/image.c
+$(OUT)tests/unit/arm/test-pl031: hw/pl031.c
+$(ARM_HOST_TESTS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 	@echo "  TEST    $@"
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(if $(filter %/test-fdt,$@),-Iarm/include) \
 		$(filter-out -MMD -MP,$(CFLAGS)) $(CHECK_CFLAGS) -Itests/unit \
-		-o $@ $< $(filter %.c,$(filter-out $<,$^)) liblkvm.a \
+		-o $@ $< $(filter %.c,$(filter-out $<,$^)) $(LIBLKVM) \
 		$(LDFLAGS) $(CHECK_LIBS) -l:libfdt.so.1 $(LIBS)
 endif
 
@@ -145,9 +149,9 @@ check:
 	if [ -n "$$failed" ]; then echo "make check: FAILED:$$failed"; exit 1; fi; \
 	echo "make check: all passed"
 
-bench/blk-bench: bench/blk-bench.c liblkvm.a
+bench/blk-bench: bench/blk-bench.c $(LIBLKVM)
 	@echo "  BENCH   $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $< liblkvm.a $(LDFLAGS) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBLKVM) $(LDFLAGS) $(LIBS)
 
 bench: bench/blk-bench
 	@scripts/setup.sh bench
@@ -158,7 +162,7 @@ demo:
 	scripts/demo.sh
 
 clean:
-	rm -f lkvm lkvm-static liblkvm.a $(UNIT_BINS) $(ARM_HOST_TESTS)
+	rm -f lkvm lkvm-static $(LIBLKVM) $(UNIT_BINS) $(ARM_HOST_TESTS)
 	find . -name '*.o' -o -name '*.d' | grep -v '^./.cache' | xargs rm -f
 	$(MAKE) -C tests/guests clean
 	rm -rf bench/out

@@ -173,7 +173,7 @@ END_TEST
 
 START_TEST(file_backed_ram)
 {
-	struct snapshot *s = snapshot_new();
+	struct snapshot *s = NULL;
 	struct snapshot_mem mem;
 	char dir2[512];
 	u8 *m, *m2;

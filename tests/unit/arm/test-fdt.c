@@ -79,7 +79,7 @@ static bool has_prop(void *fdt, const char *path, const char *name)
 
 static u32 cell(const void *p, int i)
 {
-	return fdt32_to_cpu(((const fdt32_t *)p)[i]);
+	return fdt32_ld((const fdt32_t *)p + i);
 }
 
 /*
@@ -263,7 +263,7 @@ START_TEST(chosen_and_devices)
 	ck_assert_str_eq(s, "/serial@1000000");
 	p = getprop(fdt, "/chosen", "linux,initrd-end", &len);
 	ck_assert_int_eq(len, 8);
-	ck_assert_uint_eq(fdt64_to_cpu(*(const fdt64_t *)p), 0x8f123000);
+	ck_assert_uint_eq(fdt64_ld((const fdt64_t *)p), 0x8f123000);
 	p = getprop(fdt, "/chosen", "kaslr-seed", &len);
 	ck_assert_int_eq(len, 8);
 	p = getprop(fdt, "/chosen", "rng-seed", &len);
