@@ -509,7 +509,9 @@ static int intx_setup(struct pci_dev *pdev)
 		       pdev->intx_gsi, strerror(-ret));
 		return ret;
 	}
-	if (!iothread_add(&kvm->io, pdev->intx_resample_fd, intx_resample, pdev))
+	pdev->intx_ioh = iothread_add(&kvm->io, pdev->intx_resample_fd,
+				      intx_resample, pdev);
+	if (!pdev->intx_ioh)
 		return -ENOMEM;
 	return 0;
 }
@@ -636,6 +638,7 @@ int pci_dev_init(struct pci_dev *pdev, struct kvm *kvm, const char *name,
 	pdev->ops = ops;
 	pdev->dev.ops = vops;
 	pdev->intx_fd = pdev->intx_resample_fd = -1;
+	pdev->intx_ioh = NULL;
 	pdev->cap_tail = pdev->cap_free = 0;
 	pdev->msix = NULL;
 	pdev->intx_want = false;
@@ -876,8 +879,19 @@ int pci_host_init(struct kvm *kvm)
 
 void pci_dev_exit(struct pci_dev *pdev)
 {
-	int v;
+	int v, b;
 
+	/* The buses must not keep ranges that point into a freed device. */
+	pthread_mutex_lock(&pdev->lock);
+	for (b = 0; b < PCI_NR_BARS; b++) {
+		if (pdev->bar[b].kind != PCI_BAR_NONE && pdev->bar[b].range.active)
+			bus_del(bar_bus(pdev, b), &pdev->bar[b].range);
+		pdev->bar[b].mapped = false;
+	}
+	pthread_mutex_unlock(&pdev->lock);
+	if (pdev->intx_ioh)
+		iothread_del(&pdev->kvm->io, pdev->intx_ioh);
+	pdev->intx_ioh = NULL;
 	if (pdev->msix) {
 		for (v = 0; v < pdev->msix->nr; v++)
 			if (pdev->msix->irqfd[v] >= 0)

@@ -35,6 +35,7 @@
 
 struct kvm;
 struct pci_dev;
+struct io_handler;
 
 enum pci_bar_kind {
 	PCI_BAR_NONE = 0,
@@ -113,6 +114,7 @@ struct pci_dev {
 	u32			intx_gsi;
 	int			intx_fd;
 	int			intx_resample_fd;
+	struct io_handler	*intx_ioh;
 	bool			intx_want;	/* device asserts the line */
 	bool			intx_line;	/* level given to kvm__irq_line() */
 	bool			intx_deferred;	/* irqfd waits for the irqchip */
