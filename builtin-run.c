@@ -217,6 +217,7 @@ out_term:
 out:
 	kvm__close(kvm);
 out_free:
+	kvm_config_free(&kvm->cfg);
 	free(kvm);
 	return status;
 }

@@ -80,6 +80,7 @@ static int opt_disk(const struct option *o, const char *arg, void *ctx)
 		return -1;
 	}
 	d->path = tok;
+	cfg->owned[cfg->nr_owned++] = copy;
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(tok, "ro")) {
 			d->readonly = true;
@@ -88,8 +89,7 @@ static int opt_disk(const struct option *o, const char *arg, void *ctx)
 		} else {
 			pr_err("-d %s: unknown disk option '%s' (ro, direct)",
 			       arg, tok);
-			free(copy);
-			return -1;
+			return -1;	/* @copy is freed with the config */
 		}
 	}
 	cfg->nr_disks++;
@@ -109,6 +109,7 @@ static int opt_9p(const struct option *o, const char *arg, void *ctx)
 	dir = strdup(arg);
 	if (!dir)
 		return -1;
+	cfg->owned[cfg->nr_owned++] = dir;
 	comma = strchr(dir, ',');
 	if (comma)
 		*comma = '\0';
@@ -344,6 +345,12 @@ int kvm_config_finalize(struct kvm_config *cfg)
 		return -1;
 	}
 	return 0;
+}
+
+void kvm_config_free(struct kvm_config *cfg)
+{
+	while (cfg->nr_owned > 0)
+		free(cfg->owned[--cfg->nr_owned]);
 }
 
 int kvm_config_check_vcpus(const struct kvm_config *cfg, int max_vcpus)

@@ -12,6 +12,8 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv);
  * console, name, kernel presence, the final command line.
  */
 int kvm_config_finalize(struct kvm_config *cfg);
+/* Free what the parser allocated. */
+void kvm_config_free(struct kvm_config *cfg);
 /* Checks against what KVM allows (after /dev/kvm is open). */
 int kvm_config_check_vcpus(const struct kvm_config *cfg, int max_vcpus);
 

@@ -60,6 +60,10 @@ struct kvm_config {
 	/* Snapshot. */
 	const char	*restore_dir;
 
+	/* Strings the option parser allocated (freed with the config). */
+	char		*owned[KVM_MAX_DISKS + KVM_MAX_9P];
+	int		nr_owned;
+
 	/* Default name ("guest-PID") when --name is not given. */
 	char		name_buf[32];
 
