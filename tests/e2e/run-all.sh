@@ -4,7 +4,7 @@
 # architectures (default: all that lkvm supports).  Fails if any fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-ARCHES=${E2E_ARCHES:-x86_64 arm64}
+ARCHES=${E2E_ARCHES:-x86_64 arm64 riscv64}
 CACHE=${LKVM_CACHE:-$PWD/.cache}
 rc=0
 for arch in $ARCHES; do
