@@ -65,6 +65,8 @@ fi
 # 4. A spinning guest driven through list, pause, resume and stop.
 OUT=$T_TMP/spin.out
 ERR=$T_TMP/spin.err
+OUT=$T_TMP/run1.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-spin </dev/null >"$OUT" 2>"$ERR" &
 SPIN=$!
 if t_wait_for "$OUT" ready 30 && t_wait_for "$OUT" tick 30; then
@@ -122,6 +124,8 @@ else
 fi
 
 # 5. SIGTERM stops the VM in order; a killed VM's stale socket is cleaned.
+OUT=$T_TMP/run2.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 2 --name t-term </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
 t_wait_for "$OUT" ready 30
@@ -133,6 +137,8 @@ if [ $rc -eq 0 ] && [ ! -e "$LKVM_DIR/t-term.sock" ]; then
 else
 	t_fail "SIGTERM" "status $rc" "$ERR"
 fi
+OUT=$T_TMP/run3.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
 t_wait_for "$OUT" ready 30 || t_fail "stale" "guest did not start within 30 s" "$ERR"
@@ -145,11 +151,15 @@ if [ ! -e "$LKVM_DIR/t-stale.sock" ] && ! echo "$list" | grep -q t-stale; then
 else
 	t_fail "stale socket" "$list"
 fi
+OUT=$T_TMP/run4.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
 t_wait_for "$OUT" ready 30
 kill -KILL $pid
 wait $pid 2>/dev/null
+OUT=$T_TMP/run5.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-stale </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
 if t_wait_for "$OUT" ready 30; then
@@ -177,6 +187,8 @@ fi
 #    conflicting options are refused with one line.
 SNAP=$T_TMP/snap
 OUT=$T_TMP/s1.out
+OUT=$T_TMP/run6.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 2 --name t-save </dev/null >"$OUT" 2>"$T_TMP/s1.err" &
 pid=$!
 t_wait_for "$OUT" tick 30
@@ -229,6 +241,8 @@ cp -r "$SNAP" "$T_TMP/trunc" && truncate -s 100000 "$T_TMP/trunc/lkvm.snap"
 restore_err "truncated" "truncated" --restore "$T_TMP/trunc"
 cp -r "$SNAP" "$T_TMP/flip" && printf '\x55' | dd of="$T_TMP/flip/lkvm.snap" bs=1 seek=300 conv=notrunc status=none
 restore_err "bit flip" "checksum mismatch|corrupt" --restore "$T_TMP/flip"
+OUT=$T_TMP/run7.out
+: >"$OUT"
 "$LKVM" run -k $G/spin.bin -m 16 -c 1 --name t-run </dev/null >"$OUT" 2>/dev/null &
 pid=$!
 t_wait_for "$OUT" ready 30
