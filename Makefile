@@ -124,8 +124,23 @@ $(ARM_HOST_TESTS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 		$(LDFLAGS) $(CHECK_LIBS) -l:libfdt.so.1 $(LIBS)
 endif
 
-unit: $(UNIT_BINS) $(ARM_HOST_TESTS)
-	@tests/unit/run.sh $(UNIT_BINS) $(ARM_HOST_TESTS)
+# The same for riscv64 (device tree, Image header, ISA strings, PLIC).
+ifneq ($(ARCH_DIR),riscv)
+RISCV_HOST_TESTS := $(OUT)tests/unit/riscv/test-riscv \
+		    $(OUT)tests/unit/riscv/test-plic
+$(OUT)tests/unit/riscv/test-riscv: riscv/fdt.c riscv/image.c riscv/isa.c
+$(OUT)tests/unit/riscv/test-plic: hw/plic.c
+$(RISCV_HOST_TESTS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
+	@echo "  TEST    $@"
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(if $(filter %/test-riscv,$@),-Iriscv/include) \
+		$(filter-out -MMD -MP,$(CFLAGS)) $(CHECK_CFLAGS) -Itests/unit \
+		-o $@ $< $(filter %.c,$(filter-out $<,$^)) $(LIBLKVM) \
+		$(LDFLAGS) $(CHECK_LIBS) -l:libfdt.so.1 $(LIBS)
+endif
+
+unit: $(UNIT_BINS) $(ARM_HOST_TESTS) $(RISCV_HOST_TESTS)
+	@tests/unit/run.sh $(UNIT_BINS) $(ARM_HOST_TESTS) $(RISCV_HOST_TESTS)
 
 guests:
 	$(MAKE) -C tests/guests
@@ -162,7 +177,8 @@ demo:
 	scripts/demo.sh
 
 clean:
-	rm -f lkvm lkvm-static $(LIBLKVM) $(UNIT_BINS) $(ARM_HOST_TESTS)
+	rm -f lkvm lkvm-static $(LIBLKVM) $(UNIT_BINS) $(ARM_HOST_TESTS) \
+		$(RISCV_HOST_TESTS)
 	find . -name '*.o' -o -name '*.d' | grep -v '^./.cache' | xargs rm -f
 	$(MAKE) -C tests/guests clean
 	rm -rf bench/out

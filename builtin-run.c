@@ -124,6 +124,7 @@ int cmd_run(int argc, const char **argv)
 	kvm = calloc(1, sizeof(*kvm));
 	if (!kvm)
 		return 1;
+	kvm->start_ns = monotonic_ns();
 	kvm->sys_fd = kvm->vm_fd = kvm->ram_fd = kvm->exit_evfd = -1;
 	kvm->restore_mem.fd = -1;
 	ret = kvm_config_parse_run(&kvm->cfg, argc, argv);

@@ -151,7 +151,7 @@ static int opt_loglevel(const struct option *o, const char *arg, void *ctx)
 	return 0;
 }
 
-#ifdef LKVM_ARCH_ARM64
+#if defined(LKVM_ARCH_ARM64) || defined(LKVM_ARCH_RISCV64)
 static int opt_dump_dtb(const struct option *o, const char *arg, void *ctx)
 {
 	struct kvm_config *cfg = ctx;
@@ -159,7 +159,9 @@ static int opt_dump_dtb(const struct option *o, const char *arg, void *ctx)
 	cfg->dump_dtb = arg;
 	return 0;
 }
+#endif
 
+#ifdef LKVM_ARCH_ARM64
 static int opt_irqchip(const struct option *o, const char *arg, void *ctx)
 {
 	static const char * const names[] = {
@@ -185,7 +187,9 @@ static int opt_pmu(const struct option *o, const char *arg, void *ctx)
 	cfg->pmu = true;
 	return 0;
 }
+#endif
 
+#if defined(LKVM_ARCH_ARM64) || defined(LKVM_ARCH_RISCV64)
 static int opt_no_pvtime(const struct option *o, const char *arg, void *ctx)
 {
 	struct kvm_config *cfg = ctx;
@@ -207,18 +211,39 @@ static int opt_vcpu_affinity(const struct option *o, const char *arg,
 	cfg->vcpu_affinity = arg;
 	return 0;
 }
-#else
+#endif
+
+#ifdef LKVM_ARCH_X86
+/* x86: split (PIC, IOAPIC, PIT in lkvm; the default) or kernel (KVM's). */
+static int opt_irqchip(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+
+	if (strcmp(arg, "split") && strcmp(arg, "kernel")) {
+		pr_err("--irqchip %s: use split or kernel", arg);
+		return -1;
+	}
+	cfg->irqchip = !strcmp(arg, "split") ? "split" : "kernel";
+	return 0;
+}
+#endif
+
+#ifndef LKVM_ARCH_ARM64
 static int opt_arm_only(const struct option *o, const char *arg, void *ctx)
 {
 	pr_err("--%s is only available on arm64", o->long_name);
 	return -1;
 }
 
-#define opt_dump_dtb		opt_arm_only
+#ifndef LKVM_ARCH_X86
 #define opt_irqchip		opt_arm_only
+#endif
 #define opt_pmu			opt_arm_only
+#ifndef LKVM_ARCH_RISCV64
+#define opt_dump_dtb		opt_arm_only
 #define opt_no_pvtime		opt_arm_only
 #define opt_vcpu_affinity	opt_arm_only
+#endif
 #endif
 
 #define UNSUPPORTED(s, l, a, h)	{ .type = OPT_UNSUPPORTED, .short_name = (s), \
@@ -249,11 +274,11 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	{ OPT_BOOL, 0, "virtio-legacy", &cfg->virtio_legacy, NULL, "Use legacy virtio transport" },
 	{ OPT_STRING, 0, "restore", &cfg->restore_dir, "dir", "Start from a snapshot made by lkvm save" },
 	OPT_GROUP("Kernel options:"),
-	{ OPT_STRING, 'k', "kernel", &cfg->kernel, "kernel", "Kernel to boot in virtual machine (arm64: an uncompressed Image, not Image.gz)" },
+	{ OPT_STRING, 'k', "kernel", &cfg->kernel, "kernel", "Kernel to boot in virtual machine (arm64, riscv64: an uncompressed Image, not Image.gz)" },
 	{ OPT_STRING, 'i', "initrd", &cfg->initrd, "initrd", "Initial RAM disk image" },
 	{ OPT_STRING, 'p', "params", &cfg->params, "params", "Kernel command line arguments" },
 	UNSUPPORTED('f', "firmware", "firmware", "Firmware image to boot in virtual machine"),
-	{ OPT_CALLBACK, 0, "dump-dtb", NULL, "file", "Dump generated device tree and exit (arm64)", opt_dump_dtb },
+	{ OPT_CALLBACK, 0, "dump-dtb", NULL, "file", "Dump generated device tree and exit (arm64, riscv64)", opt_dump_dtb },
 	OPT_GROUP("Networking options:"),
 	UNSUPPORTED('n', "network", "network params", "Create a new guest NIC"),
 	UNSUPPORTED_NOARG("no-dhcp", "Disable kernel DHCP in rootfs mode"),
@@ -268,10 +293,14 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	{ OPT_CALLBACK, 0, "loglevel", NULL, "level", "error, warning, info or debug", opt_loglevel },
 	{ OPT_BOOL, 0, "nodefaults", &cfg->nodefaults, NULL, "Disable implicit configuration that cannot be disabled otherwise" },
 	OPT_GROUP("Arch-specific options:"),
-	{ OPT_CALLBACK, 0, "irqchip", NULL, "gicv2|gicv2m|gicv3|gicv3-its", "Interrupt controller (arm64; default: the best the host has)", opt_irqchip },
+	{ OPT_CALLBACK, 0, "irqchip", NULL, "gicv2|gicv2m|gicv3|gicv3-its|split|kernel", "Interrupt controller (arm64: a GIC, default the best the host has; x86: split, the default, or kernel)", opt_irqchip },
 	{ OPT_CALLBACK_NOARG, 0, "pmu", NULL, NULL, "Create a PMU for the guest (arm64)", opt_pmu },
-	{ OPT_CALLBACK, 0, "vcpu-affinity", NULL, "cpulist", "Run every vCPU on these host CPUs (arm64)", opt_vcpu_affinity },
-	{ OPT_CALLBACK_NOARG, 0, "no-pvtime", NULL, NULL, "Do not give the guest paravirtualized stolen time (arm64)", opt_no_pvtime },
+	{ OPT_CALLBACK, 0, "vcpu-affinity", NULL, "cpulist", "Run every vCPU on these host CPUs (arm64, riscv64)", opt_vcpu_affinity },
+	{ OPT_CALLBACK_NOARG, 0, "no-pvtime", NULL, NULL, "Do not give the guest paravirtualized stolen time (arm64; riscv64: SBI STA, on hosts that have it)", opt_no_pvtime },
+#ifdef LKVM_ARCH_RISCV64
+	OPT_GROUP("riscv64 ISA extensions (an extension the host's KVM cannot switch off is an error):"),
+	RISCV_RUN_OPTIONS,
+#endif
 	OPT_END(),
 	};
 	int n = parse_options(argc, argv, opts, run_usage, cfg);

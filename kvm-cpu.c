@@ -170,12 +170,29 @@ static bool kvm_cpu__handle_exit(struct kvm_cpu *vcpu)
 	return false;
 }
 
+/*
+ * An MMIO or port I/O exit is complete (a read's value in its register,
+ * the PC past the instruction) only when KVM_RUN is entered again
+ * (api.rst, KVM_EXIT_MMIO): enter it with immediate_exit set, which runs
+ * no guest instruction, before parking, so that a paused vCPU's state is
+ * whole when it is saved.
+ */
+static void vcpu_complete_io(struct kvm_cpu *vcpu)
+{
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (ioctl(vcpu->fd, KVM_RUN, 0) < 0 && errno != EINTR && errno != EAGAIN)
+		pr_warn("vCPU %lu: completing an I/O exit: %s", vcpu->id,
+			strerror(errno));
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_cpu *vcpu = arg;
 	struct kvm *kvm = vcpu->kvm;
 	char name[16];
 	sigset_t set;
+	bool io_pending = false;
 
 	vcpu->tid = syscall(SYS_gettid);
 	snprintf(name, sizeof(name), "kvm-vcpu-%lu", vcpu->id);
@@ -186,8 +203,19 @@ static void *vcpu_thread(void *arg)
 
 	while (!atomic_load(&kvm->stop)) {
 		if (unlikely(atomic_load(&kvm->pause_req))) {
+			if (io_pending)
+				vcpu_complete_io(vcpu);
+			io_pending = false;
 			vcpu_park(vcpu);
 			continue;
+		}
+		kvm_cpu__arch_pre_run(vcpu);
+		io_pending = false;
+		if (unlikely(!vcpu->entered)) {
+			vcpu->entered = true;
+			if (vcpu->id == 0 && kvm->start_ns)
+				pr_info("vCPU 0 enters the guest %.3f ms after start",
+					(monotonic_ns() - kvm->start_ns) / 1e6);
 		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -198,6 +226,11 @@ static void *vcpu_thread(void *arg)
 			vcpu_fail(vcpu, "KVM_RUN: %s", strerror(errno));
 			break;
 		}
+		/* (riscv: SBI and CSR exits complete the same way) */
+		io_pending = vcpu->run->exit_reason == KVM_EXIT_MMIO ||
+			     vcpu->run->exit_reason == KVM_EXIT_IO ||
+			     vcpu->run->exit_reason == KVM_EXIT_RISCV_SBI ||
+			     vcpu->run->exit_reason == KVM_EXIT_RISCV_CSR;
 		if (!kvm_cpu__handle_exit(vcpu))
 			break;
 	}
@@ -304,6 +337,11 @@ int kvm_cpu__run_delay(struct kvm_cpu *vcpu, u64 *ns)
 		return -EIO;
 	*ns = delay;
 	return 0;
+}
+
+/* Architectures with nothing to do before KVM_RUN override nothing. */
+__attribute__((weak)) void kvm_cpu__arch_pre_run(struct kvm_cpu *vcpu)
+{
 }
 
 /* Architectures without paravirtual stolen time override nothing. */

@@ -22,8 +22,12 @@
 static const struct kvm_cap_req core_caps[] = {
 	{ KVM_CAP_USER_MEMORY,		"KVM_CAP_USER_MEMORY" },
 	{ KVM_CAP_IOEVENTFD,		"KVM_CAP_IOEVENTFD" },
-	{ KVM_CAP_IRQFD,		"KVM_CAP_IRQFD" },
 	{ KVM_CAP_IMMEDIATE_EXIT,	"KVM_CAP_IMMEDIATE_EXIT" },
+};
+
+/* Only where KVM has the interrupt controller (not riscv's lkvm PLIC). */
+static const struct kvm_cap_req irqfd_cap[] = {
+	{ KVM_CAP_IRQFD,		"KVM_CAP_IRQFD" },
 };
 
 int kvm__check_extension(struct kvm *kvm, int cap)
@@ -85,6 +89,8 @@ int kvm__open(struct kvm *kvm, const char *dev)
 		return ret;
 	}
 	ret = kvm__check_caps(kvm, kvm_arch_caps, kvm_arch_nr_caps);
+	if (!ret && kvm__arch_intx_irqfd(kvm))
+		ret = kvm__check_caps(kvm, irqfd_cap, ARRAY_SIZE(irqfd_cap));
 	if (ret)
 		return ret;
 

@@ -6,6 +6,8 @@
 
 #include "kvm/kvm.h"
 #include "kvm/kvm-cpu.h"
+#include "kvm/i8259.h"
+#include "kvm/ioapic.h"
 #include "kvm/util.h"
 
 #define MAX_CPUID_ENTRIES	256
@@ -108,6 +110,11 @@ int kvm_cpu__arch_init(struct kvm_cpu *vcpu)
 		return -errno;
 	}
 	vcpu->arch.cpuid = c;
+	if (vcpu->id == 0) {
+		pthread_mutex_lock(&kvm->arch.bsp_lock);
+		kvm->arch.bsp = vcpu;
+		pthread_mutex_unlock(&kvm->arch.bsp_lock);
+	}
 	ret = setup_lapic(vcpu);
 	if (ret) {
 		pr_err("vCPU %lu: local APIC setup: %s", vcpu->id, strerror(-ret));
@@ -118,6 +125,13 @@ int kvm_cpu__arch_init(struct kvm_cpu *vcpu)
 
 void kvm_cpu__arch_exit(struct kvm_cpu *vcpu)
 {
+	struct kvm *kvm = vcpu->kvm;
+
+	if (vcpu->id == 0) {
+		pthread_mutex_lock(&kvm->arch.bsp_lock);
+		kvm->arch.bsp = NULL;
+		pthread_mutex_unlock(&kvm->arch.bsp_lock);
+	}
 	free(vcpu->arch.cpuid);
 	vcpu->arch.cpuid = NULL;
 }
@@ -222,11 +236,55 @@ int kvm_cpu__arch_reset(struct kvm_cpu *vcpu)
 	return 0;
 }
 
+/*
+ * Split irqchip: the PIC's INT is wired to the boot vCPU's LINT0 (ExtINT).
+ * KVM takes the vector with KVM_INTERRUPT once the vCPU can accept it
+ * (interrupts enabled, LINT0 unmasked ExtINT, nothing else pending), which
+ * kvm_run's ready_for_interrupt_injection says after every exit; until
+ * then request_interrupt_window makes KVM exit as soon as it can.  The
+ * acknowledge (INTA) happens only when the vector goes in, and not when
+ * KVM_RUN is about to return at once (a kick), so that a pause does not
+ * catch an acknowledged vector that KVM holds but does not save.
+ */
+void kvm_cpu__arch_pre_run(struct kvm_cpu *vcpu)
+{
+	struct i8259 *pic = vcpu->kvm->arch.pic;
+	struct kvm_run *run = vcpu->run;
+	struct kvm_interrupt intr;
+	int vec;
+
+	if (!pic || vcpu->id != 0)
+		return;
+	if (!i8259__output(pic)) {
+		run->request_interrupt_window = 0;
+		return;
+	}
+	if (run->ready_for_interrupt_injection &&
+	    !__atomic_load_n(&run->immediate_exit, __ATOMIC_ACQUIRE)) {
+		vec = i8259__read_irq(pic);
+		if (vec >= 0) {
+			intr.irq = vec;
+			if (ioctl(vcpu->fd, KVM_INTERRUPT, &intr) < 0)
+				pr_warn_once("vCPU 0: KVM_INTERRUPT %d: %s", vec,
+					     strerror(errno));
+		}
+	}
+	run->request_interrupt_window = i8259__output(pic);
+}
+
 bool kvm_cpu__arch_handle_exit(struct kvm_cpu *vcpu)
 {
-	switch (vcpu->run->exit_reason) {
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->exit_reason) {
 	case KVM_EXIT_HLT:
 		/* Only without an in-kernel LAPIC; treat as idle. */
+		return true;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		/* The PIC's vector goes in before the next KVM_RUN. */
+		return true;
+	case KVM_EXIT_IOAPIC_EOI:
+		ioapic__eoi(vcpu->kvm->arch.ioapic, run->eoi.vector);
 		return true;
 	}
 	return false;

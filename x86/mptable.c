@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kvm/kvm.h"
+#include "kvm/ioapic.h"
 #include "kvm/mptable.h"
 #include "kvm/pci.h"
 #include "kvm/util.h"
@@ -74,7 +75,7 @@ enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
 #define CPU_ENABLED		1
 #define CPU_BOOTPROCESSOR	2
 #define APIC_VERSION		0x14
-#define IOAPIC_VERSION		0x11
+#define KVM_IOAPIC_VERSION	0x11	/* KVM's in-kernel IOAPIC */
 #define MP_PCI_BUS		0	/* must equal the PCI bus number */
 #define MP_ISA_BUS		1
 #define MP_IRQ_LEVEL_HIGH	0x0d	/* active high, level */
@@ -149,7 +150,8 @@ int mptable__setup(struct kvm *kvm)
 
 		io->type = MP_IOAPIC;
 		io->apicid = ioapic_id;
-		io->apicver = IOAPIC_VERSION;
+		io->apicver = kvm->arch.split_irqchip ? IOAPIC_VERSION :
+						       KVM_IOAPIC_VERSION;
 		io->flags = 1;
 		io->apicaddr = X86_IOAPIC_BASE;
 		p += sizeof(*io);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86 snapshot state: the in-kernel irqchip (PICs, IOAPIC), the PIT and
- * kvmclock for the VM; for each vCPU its registers, segment and control
+ * x86 snapshot state: kvmclock for the VM, and with --irqchip kernel KVM's
+ * in-kernel PICs, IOAPIC and PIT (with the split irqchip they are lkvm
+ * devices that save themselves: hw/i8259.c, hw/ioapic.c, hw/i8254.c);
+ * for each vCPU its registers, segment and control
  * registers, XSAVE area and XCRs, every MSR KVM saves (including the KVM
  * paravirtual range: kvmclock, steal time, PV EOI, async PF), the local
  * APIC, pending events, debug registers and MP state.
@@ -16,8 +18,9 @@
 #include "kvm/util.h"
 
 struct x86_vm_state {
-	u8	has_pit;
-	u8	pad[7];
+	u8	has_pit;	/* KVM's in-kernel PIT */
+	u8	split_irqchip;	/* 0 in snapshots from before it existed */
+	u8	pad[6];
 };
 
 static int vm_ioctl(struct kvm *kvm, unsigned long req, void *arg,
@@ -32,7 +35,10 @@ static int vm_ioctl(struct kvm *kvm, unsigned long req, void *arg,
 
 int kvm__arch_save(struct kvm *kvm, struct snapshot *s)
 {
-	struct x86_vm_state st = { .has_pit = kvm->arch.has_pit };
+	struct x86_vm_state st = {
+		.has_pit	= kvm->arch.has_pit,
+		.split_irqchip	= kvm->arch.split_irqchip,
+	};
 	struct kvm_irqchip chip;
 	struct kvm_pit_state2 pit;
 	struct kvm_clock_data clock;
@@ -45,7 +51,7 @@ int kvm__arch_save(struct kvm *kvm, struct snapshot *s)
 	int ret;
 
 	ret = snap_put(s, "x86.vm", 1, &st, sizeof(st));
-	for (i = 0; !ret && i < ARRAY_SIZE(chips); i++) {
+	for (i = 0; !ret && !st.split_irqchip && i < ARRAY_SIZE(chips); i++) {
 		memset(&chip, 0, sizeof(chip));
 		chip.chip_id = chips[i].id;
 		ret = vm_ioctl(kvm, KVM_GET_IRQCHIP, &chip, "KVM_GET_IRQCHIP");
@@ -78,6 +84,14 @@ int kvm__arch_restore(struct kvm *kvm, struct snapshot *s)
 	ret = snap_get(s, "x86.vm", 1, &st, sizeof(st));
 	if (ret)
 		return ret;
+	if (!!st.split_irqchip != kvm->arch.split_irqchip) {
+		pr_err("snapshot: section x86.vm says the %s irqchip, the VM has the %s one",
+		       st.split_irqchip ? "split" : "in-kernel",
+		       kvm->arch.split_irqchip ? "split" : "in-kernel");
+		return -EPROTO;
+	}
+	if (st.split_irqchip)
+		return 0;	/* the PICs, IOAPIC and PIT are devices */
 	if (st.has_pit) {
 		struct kvm_pit_config cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
 

@@ -56,6 +56,7 @@ struct kvm_config {
 	bool		pmu;
 	const char	*vcpu_affinity;
 	bool		no_pvtime;
+	u64		disable_ext[2];	/* riscv64 --disable-<ext>: KVM ISA ext IDs */
 
 	/* Snapshot. */
 	const char	*restore_dir;

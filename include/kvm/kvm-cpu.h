@@ -19,6 +19,7 @@ struct kvm_cpu {
 	pthread_t		thread;
 	pid_t			tid;
 	bool			started;
+	bool			entered;	/* has been in KVM_RUN */
 	struct kvm_cpu_arch	arch;
 };
 
@@ -34,6 +35,11 @@ void kvm_cpu__dump(struct kvm_cpu *vcpu, FILE *f);
 /* Architecture hooks, implemented in <arch>/kvm-cpu.c. */
 int kvm_cpu__arch_init(struct kvm_cpu *vcpu);
 int kvm_cpu__arch_reset(struct kvm_cpu *vcpu);	/* boot register state */
+/*
+ * On the vCPU's thread before every KVM_RUN (x86: inject the user-space
+ * PIC's interrupt).  Optional.
+ */
+void kvm_cpu__arch_pre_run(struct kvm_cpu *vcpu);
 /* Returns true if the exit was handled, false if it is unhandled. */
 bool kvm_cpu__arch_handle_exit(struct kvm_cpu *vcpu);
 void kvm_cpu__arch_dump(struct kvm_cpu *vcpu, FILE *f);

@@ -72,6 +72,9 @@ struct kvm {
 	atomic_int		exit_reason;	/* first reason wins */
 	int			exit_evfd;	/* main loop wakes on it */
 
+	/* CLOCK_MONOTONIC when lkvm run started (for start-up timings). */
+	u64			start_ns;
+
 	/* run --restore: the snapshot being restored, until it is. */
 	struct snapshot		*restore_snap;
 	struct snapshot_mem	restore_mem;

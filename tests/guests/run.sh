@@ -255,4 +255,53 @@ fi
 "$LKVM" stop --name t-run >/dev/null
 t_wait_exit $pid 10
 
+# 7. Interrupt controllers.  Split irqchip (the default: lkvm's 8259s,
+#    IOAPIC and 8254): the PIT's IRQ 0 through the PIC as ExtINT (also
+#    waking HLT) and through IOAPIC pin 0, channel 2 through port 0x61,
+#    virtio-rng's INTx as a level-triggered pin whose line, still high
+#    after an EOI, is delivered again.  --irqchip kernel: INTx only (KVM's
+#    PIT exists only for kernels).
+run_guest irq irqchip.bin --rng
+if [ $RC -eq 0 ] && grep -q "^IRQ-OK" "$OUT" &&
+   grep -q "^PIC-PIT ticks>=5 hlt=3" "$OUT" && grep -q "^IOAPIC-PIT ticks>=5" "$OUT" &&
+   grep -q "^PIT-CH2 ok" "$OUT" && grep -q "^INTX pin=17 irqs=4$" "$OUT"; then
+	t_ok "split irqchip: PIT via PIC (ExtINT, HLT) and IOAPIC, PIT channel 2, INTx level + EOI"
+else
+	t_fail "split irqchip" "status $RC: $(grep -m1 FAIL "$OUT")" "$OUT"
+fi
+run_guest irqk irqchip.bin --rng --irqchip kernel
+if [ $RC -eq 0 ] && grep -q "^IRQ-OK" "$OUT" && grep -q "^INTX pin=17 irqs=" "$OUT"; then
+	t_ok "--irqchip kernel: INTx through KVM's IOAPIC ($(grep "^INTX" "$OUT"))"
+else
+	t_fail "--irqchip kernel" "status $RC: $(grep -m1 FAIL "$OUT")" "$OUT"
+fi
+
+# 8. Save and restore with the PIT, IOAPIC and local APIC busy: a guest
+#    idling in HLT between PIT interrupts goes on ticking after a restore.
+OUT=$T_TMP/p1.out
+OUT=$T_TMP/run8.out
+: >"$OUT"
+"$LKVM" run -k $G/pit-spin.bin -m 16 -c 1 --name t-pit </dev/null >"$OUT" 2>"$T_TMP/p1.err" &
+pid=$!
+if t_wait_for "$OUT" "tick 2" 30 && "$LKVM" pause --name t-pit >/dev/null &&
+   "$LKVM" save --name t-pit "$T_TMP/psnap" >/dev/null; then
+	last=$(grep -c "^tick" "$OUT")
+	"$LKVM" stop --name t-pit >/dev/null
+	t_wait_exit $pid 10
+	"$LKVM" run --restore "$T_TMP/psnap" --name t-pit2 </dev/null >"$T_TMP/p2.out" 2>"$T_TMP/p2.err" &
+	pid=$!
+	if t_wait_for "$T_TMP/p2.out" "tick $((last + 2))" 30 &&
+	   ! grep -q "ready\|FAIL" "$T_TMP/p2.out"; then
+		t_ok "restore with the PIT running: ticks go on from tick $last"
+	else
+		t_fail "restore with the PIT running" "after tick $last: $(tr '\n' ' ' <"$T_TMP/p2.out")" "$T_TMP/p2.err"
+	fi
+	"$LKVM" stop --name t-pit2 >/dev/null
+	t_wait_exit $pid 10
+else
+	t_fail "save with the PIT running" "no ticks, or pause/save failed" "$T_TMP/p1.err"
+	"$LKVM" stop --name t-pit >/dev/null 2>&1
+	t_wait_exit $pid 10
+fi
+
 t_summary "host-KVM guest tests"

@@ -2,9 +2,11 @@
 #ifndef KVM__KVM_ARCH_H
 #define KVM__KVM_ARCH_H
 
+#include <pthread.h>
 #include "kvm/compiler.h"
 
 #define LKVM_ARCH_NAME		"x86_64"
+#define LKVM_ARCH_X86		1
 
 /*
  * Guest physical layout.
@@ -73,14 +75,30 @@ struct e820_entry {
 #define E820_RAM	1
 #define E820_RESERVED	2
 
+struct i8259;
+struct ioapic;
+struct i8254;
+struct kvm_cpu;
+
 struct kvm_arch {
 	enum x86_boot_type	boot_type;
 	u64			boot_entry;	/* 64-bit: RIP */
 	u64			lowmem_size;	/* RAM below 3G */
 	u64			highmem_size;	/* RAM from 4G */
 	u64			mmio64_base;
-	bool			has_pit;
+	bool			has_pit;	/* KVM's in-kernel PIT */
 	bool			tsc_deadline;
+	/*
+	 * Split irqchip (the default): local APICs in KVM, the PICs, the
+	 * IOAPIC and the PIT here.  Otherwise KVM_CREATE_IRQCHIP's.
+	 */
+	bool			split_irqchip;
+	struct i8259		*pic;
+	struct ioapic		*ioapic;
+	struct i8254		*pit;
+	/* vCPU 0 while it exists, for the PIC's kicks (any thread). */
+	pthread_mutex_t		bsp_lock;
+	struct kvm_cpu		*bsp;
 	struct e820_entry	e820[X86_MAX_E820];
 	u32			nr_e820;
 };
