@@ -101,6 +101,16 @@ static enum arm_irqchip gic_probe(struct kvm *kvm)
 	return ARM_IRQCHIP_AUTO;
 }
 
+int gic__test_create(struct kvm *kvm, enum arm_irqchip type)
+{
+	int ret = create_device(kvm, is_v3(type) ? KVM_DEV_TYPE_ARM_VGIC_V3 :
+				KVM_DEV_TYPE_ARM_VGIC_V2, NULL);
+
+	if (!ret && type == ARM_IRQCHIP_GICV3_ITS)
+		ret = create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_ITS, NULL);
+	return ret;
+}
+
 static int gic_check(struct kvm *kvm, enum arm_irqchip type)
 {
 	int nr = kvm->cfg.nrcpus;

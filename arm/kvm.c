@@ -44,6 +44,21 @@ int kvm__arch_init(struct kvm *kvm)
 		       kvm->cfg.irqchip);
 		return -EINVAL;
 	}
+	/* --restore: the snapshot's interrupt controller, or nothing. */
+	if (kvm->restore_snap) {
+		enum arm_irqchip t;
+		int ret = arm_snapshot_irqchip(kvm, &t);
+
+		if (ret)
+			return ret;
+		if (gic__test_create(kvm, t)) {
+			pr_err("--restore %s: the snapshot's VM has a %s interrupt "
+			       "controller, which this host's KVM cannot create",
+			       kvm->cfg.restore_dir, gic__name(t));
+			return -ENODEV;
+		}
+		chip = t;
+	}
 	a->irqchip = chip;
 	if (kvm->cfg.pmu && !kvm__check_extension(kvm, KVM_CAP_ARM_PMU_V3)) {
 		pr_err("--pmu: this host's KVM has no PMUv3 for guests "
@@ -263,6 +278,8 @@ static int pvtime_init(struct kvm *kvm)
 			       strerror(-ret));
 			return ret;
 		}
+		pr_info("vCPU %d: stolen time record at 0x%llx", i,
+			(unsigned long long)ipa);
 	}
 	return 0;
 }
@@ -355,7 +372,8 @@ int kvm__arch_finalize(struct kvm *kvm)
 
 	if (!ret)
 		ret = pmu_init(kvm);
-	if (!ret)
+	/* (--restore sets the snapshot's records: kvm__arch_restore.) */
+	if (!ret && !kvm->restore_snap)
 		ret = pvtime_init(kvm);
 	return ret ? ret : setup_fdt(kvm);
 }

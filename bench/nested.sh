@@ -27,3 +27,18 @@ for c in 1 2; do
 		printf "  %-8s L2 boot, %d vCPU%s: %6.2f s   L1 boot: %6.2f s   ratio %5.2f\n",
 		       arch, c, (c > 1 ? "s" : " "), a, b, a / b }'
 done
+
+# Save and restore of a 1 GiB guest with 256 MiB touched.
+E2E_SCENARIO_PATH=$PWD/bench/scenarios LKVM_BIN=$out/lkvm-static \
+	tests/e2e/run.sh "$arch" bench-snap >"bench/out/snap-$arch.log" 2>&1 || {
+	tail -20 "bench/out/snap-$arch.log"
+	echo "bench: nested $arch snapshot run failed" >&2
+	exit 1
+}
+m=tests/e2e/out/latest-$arch/markers.txt
+line=$(grep -o 'BENCH-SNAP .*' "$m" | head -1)
+eval "$(echo "$line" | sed 's/^BENCH-SNAP //')"
+awk -v s="$save_s" -v k="$file_kib" -v r="$restore_ms" -v f="$fresh_ms" -v arch="$arch" 'BEGIN {
+	printf "  %-8s save (1 GiB, 256 MiB touched): %.2f s, %d MiB file on disk\n", arch, s, k / 1024
+	printf "  %-8s restore to first vCPU entry: %.1f ms   fresh run of the same size: %.1f ms   ratio %.2f (target <= 2)\n",
+	       arch, r, f, r / f }'

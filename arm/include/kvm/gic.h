@@ -25,6 +25,10 @@ const char *gic__name(enum arm_irqchip type);
  * before any vCPU exists.  Logs and returns -errno on failure.
  */
 int gic__create(struct kvm *kvm);
+/* 0 if KVM can create a vGIC of @type (and its ITS), else -errno. */
+int gic__test_create(struct kvm *kvm, enum arm_irqchip type);
+/* run --restore: the interrupt controller type the snapshot's VM had. */
+int arm_snapshot_irqchip(struct kvm *kvm, enum arm_irqchip *type);
 /* After every vCPU exists: KVM_DEV_ARM_VGIC_CTRL_INIT (GIC, then ITS). */
 int gic__init(struct kvm *kvm);
 void gic__exit(struct kvm *kvm);
