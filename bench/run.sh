@@ -40,6 +40,6 @@ img=$OUT/blk.img
 bench/blk-bench "$img"
 
 echo "== nested boot: L2 Linux under lkvm (lkvm start to L2 /init, in L1) vs L1's own boot (QEMU TCG)"
-for arch in ${BENCH_NESTED_ARCHES:-x86_64}; do
+for arch in ${BENCH_NESTED_ARCHES:-x86_64 arm64 riscv64}; do
 	bench/nested.sh "$arch"
 done

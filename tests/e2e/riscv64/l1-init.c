@@ -212,9 +212,15 @@ struct run {
 
 static pid_t spawn(char **argv, const char *log)
 {
-	pid_t pid = fork();
+	pid_t pid;
 	int fd;
 
+	/* Empty the log before the child exists: the parent polls it for
+	 * markers, and must not find the previous run's. */
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+	pid = fork();
 	if (pid)
 		return pid;
 	setpgid(0, 0);
