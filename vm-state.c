@@ -173,6 +173,14 @@ int kvm__restore_prepare(struct kvm *kvm, const char *dir)
 		ret = -EINVAL;
 		goto bad;
 	}
+	sc->irqchip[sizeof(sc->irqchip) - 1] = 0;
+	if (cfg->irqchip && strcmp(cfg->irqchip, sc->irqchip)) {
+		pr_err("--restore %s: --irqchip %s conflicts with the snapshot's "
+		       "%s", dir, cfg->irqchip, sc->irqchip[0] ? sc->irqchip :
+		       "default");
+		ret = -EINVAL;
+		goto bad;
+	}
 	/* Strings below point into @sc, which the VM keeps. */
 	cfg->ram_size = sc->ram_size;
 	cfg->nrcpus = sc->nrcpus;

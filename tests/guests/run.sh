@@ -236,6 +236,7 @@ restore_err() {	# name pattern args...
 restore_err "other -m" "-m 32 MiB conflicts with the snapshot's 16 MiB" --restore "$SNAP" -m 32
 restore_err "other -c" "-c 1 conflicts with the snapshot's 2 vCPUs" --restore "$SNAP" -c 1
 restore_err "a kernel" "conflict with a restore" --restore "$SNAP" -k $G/hello.bin
+restore_err "other --irqchip" "--irqchip kernel conflicts with the snapshot's split" --restore "$SNAP" --irqchip kernel
 restore_err "no snapshot" "No such file" --restore "$T_TMP/nowhere"
 cp -r "$SNAP" "$T_TMP/trunc" && truncate -s 100000 "$T_TMP/trunc/lkvm.snap"
 restore_err "truncated" "truncated" --restore "$T_TMP/trunc"
