@@ -8,9 +8,9 @@
 #
 # Environment: LKVM_BIN (required: static lkvm for ARCH), LKVM_CACHE,
 # E2E_TIMEOUT, E2E_LKVM_TIMEOUT, E2E_SCENARIO_TIMEOUT, E2E_VERBOSE,
-# E2E_L1_BOOT_TIMEOUT, E2E_DISK_MB, E2E_OUT, E2E_L1_COMPRESS, E2E_QEMU_EXTRA,
-# E2E_SCENARIO_PATH; fetch.sh's overrides (E2E_KABI, E2E_L1_*/E2E_L2_*
-# kernels). See README.md.
+# E2E_L1_BOOT_TIMEOUT, E2E_IDLE_TIMEOUT, E2E_RETRY, E2E_DISK_MB, E2E_OUT,
+# E2E_L1_COMPRESS, E2E_QEMU_EXTRA, E2E_SCENARIO_PATH; fetch.sh's overrides
+# (E2E_KABI, E2E_L1_*/E2E_L2_* kernels). See README.md.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -166,26 +166,21 @@ run_hook() { # NAME pre|post
 for n in "${SCEN[@]}"; do run_hook "$n" pre; done
 
 # --- run L1 --------------------------------------------------------------------
-QEMU_CMD=("$E2E_QEMU" "${E2E_QEMU_ARGS[@]}" -nodefaults -no-reboot -display none
-	-serial stdio -kernel "$E2E_F_L1_KERNEL" -initrd "$L1_INITRD" -append "$E2E_L1_APPEND")
-mapfile -t disk_args < <(e2e_arch_disk_args "$DISK")
-QEMU_CMD+=("${disk_args[@]}")
-if [[ -n ${E2E_QEMU_EXTRA:-} ]]; then
-	read -r -a extra <<<"$E2E_QEMU_EXTRA"
-	QEMU_CMD+=("${extra[@]}")
-fi
-printf '%q ' "${QEMU_CMD[@]}" >"$OUT/qemu.cmd"
-echo >>"$OUT/qemu.cmd"
-e2e_log "booting L1 (timeout ${TIMEOUT}s, lkvm ${LKVM_TIMEOUT}s, scenario ${SC_TIMEOUT}s); console: $LOG"
-
+L1_BOOT_TIMEOUT=${E2E_L1_BOOT_TIMEOUT:-120}
+# The longest L1 stays silent when all is well is one scenario (its time
+# limit); past that its watchdog prints E2E-L1-ALIVE every 10 s.
+IDLE_TIMEOUT=${E2E_IDLE_TIMEOUT:-$((SC_TIMEOUT + 60))}
 MARKS=$OUT/markers.txt
 : >"$MARKS"
-# stream T0 QPID: show markers, everything scenarios print (and with
+# stream T0 QPID SFX: show markers, everything scenarios print (and with
 # E2E_VERBOSE=1 all the console) with the host time since QEMU started;
 # record the shown lines in markers.txt. Stops QEMU (QPID) if L1 has not
-# reached its init within E2E_L1_BOOT_TIMEOUT seconds.
+# reached its init within E2E_L1_BOOT_TIMEOUT seconds, or once it has, if it
+# prints nothing for E2E_IDLE_TIMEOUT seconds (L1 hung: the reason goes to
+# l1-fail$SFX).
 stream() {
-	local t0=$1 qpid=$2 line chunk pending='' now el show inside=0 booted=0 rc
+	local t0=$1 qpid=$2 sfx=$3 line chunk pending='' now el show inside=0 booted=0 rc
+	local last=$1 cur=''
 	while :; do
 		if IFS= read -r -t 2 chunk; then
 			rc=0 line=$pending$chunk pending=''
@@ -195,9 +190,13 @@ stream() {
 				pending+=$chunk
 				now=${EPOCHREALTIME/./}
 				if [[ $booted == 0 ]] && (((now - t0) / 1000000 >= L1_BOOT_TIMEOUT)); then
-					echo "L1 did not reach its init within ${L1_BOOT_TIMEOUT}s (E2E_L1_BOOT_TIMEOUT)" >"$OUT/l1-boot-timeout"
+					echo "L1 did not reach its init within ${L1_BOOT_TIMEOUT}s (E2E_L1_BOOT_TIMEOUT)" >"$OUT/l1-fail$sfx"
 					kill -TERM "$qpid" 2>/dev/null
-					booted=1
+					booted=2
+				elif [[ $booted == 1 ]] && (((now - last) / 1000000 >= IDLE_TIMEOUT)); then
+					echo "L1 HUNG: it printed nothing for ${IDLE_TIMEOUT}s${cur:+ (in scenario $cur)} (E2E_IDLE_TIMEOUT)" >"$OUT/l1-fail$sfx"
+					kill -TERM "$qpid" 2>/dev/null
+					booted=2
 				fi
 				continue
 			fi
@@ -205,14 +204,15 @@ stream() {
 			[[ -n $line ]] || break
 		fi
 		line=${line%$'\r'}
-		[[ $line == E2E-L1-INIT* ]] && booted=1
+		[[ $line == E2E-L1-INIT* && $booted == 0 ]] && booted=1
 		now=${EPOCHREALTIME/./}
+		last=$now
 		el=$(((now - t0) / 100000))
 		el=$(printf '%d.%d' $((el / 10)) $((el % 10)))
 		show=$inside
 		case $line in
-		E2E-SCENARIO-START\ *) show=1 inside=1 ;;
-		E2E-SCENARIO-END\ *) show=1 inside=0 ;;
+		E2E-SCENARIO-START\ *) show=1 inside=1 cur=${line#E2E-SCENARIO-START } ;;
+		E2E-SCENARIO-END\ *) show=1 inside=0 cur='' ;;
 		SCENARIO\ * | E2E-* | "  "* | *"Kernel panic"* | *"BUG: "* | *"Oops"* | *"invalid opcode"*) show=1 ;;
 		esac
 		if [[ $show == 1 ]]; then
@@ -224,44 +224,98 @@ stream() {
 		[[ $rc -eq 0 ]] || break
 	done
 }
-L1_BOOT_TIMEOUT=${E2E_L1_BOOT_TIMEOUT:-120}
-FIFO=$OUT/.console.fifo
-rm -f "$FIFO"
-mkfifo "$FIFO"
-T_QEMU=$(e2e_now)
-set +e
-timeout -k 10 "$TIMEOUT" "${QEMU_CMD[@]}" </dev/null 2>"$OUT/qemu.stderr" >"$FIFO" &
-QPID=$!
-tee "$LOG" <"$FIFO" | stream "${T_QEMU/./}" "$QPID"
-wait "$QPID"
-QRC=$?
-set -e
-rm -f "$FIFO"
-T_END=$(e2e_now)
-QEMU_WALL=$(e2e_elapsed "$T_QEMU" "$T_END")
-QEMU_FAIL=''
-if [[ -f $OUT/l1-boot-timeout ]]; then
-	QEMU_FAIL=$(cat "$OUT/l1-boot-timeout")
-	printf '\n[e2e] *** %s ***\n\n' "$QEMU_FAIL" >&2
-elif [[ $QRC == 124 || $QRC == 137 ]]; then
-	QEMU_FAIL="QEMU TIMED OUT after ${TIMEOUT}s (E2E_TIMEOUT)"
-	printf '\n[e2e] *** %s ***\n\n' "$QEMU_FAIL" >&2
-elif [[ $QRC != 0 ]]; then
-	QEMU_FAIL="QEMU exited with status $QRC"
-	e2e_warn "$QEMU_FAIL; its stderr:"
-	sed 's/^/  /' "$OUT/qemu.stderr" >&2
-fi
-[[ -s $OUT/qemu.stderr ]] && [[ -z $QEMU_FAIL ]] && {
-	e2e_log "QEMU's stderr:"
-	sed 's/^/  /' "$OUT/qemu.stderr" >&2
+
+# boot_l1 N [SCENARIO...]: boots L1 (attempt N) to run the given scenarios
+# (all that scenarios.sh lists when none are given: the L1 init reads the
+# list from e2e.only= on its command line). Attempt 1 writes console.log,
+# qemu.cmd, ...; attempt N > 1 console-N.log, qemu-N.cmd, ... Sets
+# ATT_LOG[N], ATT_FAIL[N] (why L1 did not finish; empty if it did) and
+# ATT_WALL[N].
+declare -A ATT_LOG=() ATT_FAIL=() ATT_WALL=()
+boot_l1() {
+	local n=$1 sfx='' append=$E2E_L1_APPEND t0 t1 qpid qrc fail=''
+	shift
+	[[ $n == 1 ]] || sfx=-$n
+	[[ $# == 0 ]] || append+=" e2e.only=$(IFS=,; echo "$*")"
+	local log=$OUT/console$sfx.log fifo=$OUT/.console.fifo
+	local cmd=("$E2E_QEMU" "${E2E_QEMU_ARGS[@]}" -nodefaults -no-reboot -display none
+		-serial stdio -kernel "$E2E_F_L1_KERNEL" -initrd "$L1_INITRD" -append "$append")
+	mapfile -t disk_args < <(e2e_arch_disk_args "$DISK")
+	cmd+=("${disk_args[@]}")
+	if [[ -n ${E2E_QEMU_EXTRA:-} ]]; then
+		read -r -a extra <<<"$E2E_QEMU_EXTRA"
+		cmd+=("${extra[@]}")
+	fi
+	printf '%q ' "${cmd[@]}" >"$OUT/qemu$sfx.cmd"
+	echo >>"$OUT/qemu$sfx.cmd"
+	e2e_log "booting L1${sfx:+ again (attempt $n: $*)} (timeout ${TIMEOUT}s, lkvm ${LKVM_TIMEOUT}s, scenario ${SC_TIMEOUT}s, silence ${IDLE_TIMEOUT}s); console: $log"
+	rm -f "$fifo" "$OUT/l1-fail$sfx"
+	mkfifo "$fifo"
+	t0=$(e2e_now)
+	set +e
+	timeout -k 10 "$TIMEOUT" "${cmd[@]}" </dev/null 2>"$OUT/qemu$sfx.stderr" >"$fifo" &
+	qpid=$!
+	tee "$log" <"$fifo" | stream "${t0/./}" "$qpid" "$sfx"
+	wait "$qpid"
+	qrc=$?
+	set -e
+	rm -f "$fifo"
+	t1=$(e2e_now)
+	ATT_WALL[$n]=$(e2e_elapsed "$t0" "$t1")
+	tr -d '\r' <"$log" >"$OUT/console$sfx.txt"
+	if [[ -f $OUT/l1-fail$sfx ]]; then
+		fail=$(cat "$OUT/l1-fail$sfx")
+	elif [[ $qrc == 124 || $qrc == 137 ]]; then
+		fail="QEMU TIMED OUT after ${TIMEOUT}s (E2E_TIMEOUT)"
+	elif [[ $qrc != 0 ]]; then
+		fail="QEMU exited with status $qrc"
+		e2e_warn "$fail; its stderr:"
+		sed 's/^/  /' "$OUT/qemu$sfx.stderr" >&2
+	elif grep -q '^E2E-L1-STUCK' "$OUT/console$sfx.txt"; then
+		fail="L1 STUCK: $(grep -m1 '^E2E-L1-STUCK' "$OUT/console$sfx.txt" | sed 's/^E2E-L1-STUCK //')"
+	elif ! grep -q '^E2E-L1-DONE' "$OUT/console$sfx.txt"; then
+		fail="L1 stopped before the end of its scenarios"
+	fi
+	[[ -n $fail ]] && printf '\n[e2e] *** %s ***\n\n' "$fail" >&2
+	[[ -s $OUT/qemu$sfx.stderr && -z $fail ]] && {
+		e2e_log "QEMU's stderr:"
+		sed 's/^/  /' "$OUT/qemu$sfx.stderr" >&2
+	}
+	ATT_LOG[$n]=$log ATT_FAIL[$n]=$fail
+	return 0
 }
 
+T_QEMU=$(e2e_now)
+boot_l1 1
+# An L1 that hung, or whose kernel kept a process past every time limit, is
+# not a verdict on lkvm's scenarios (QEMU's emulator or the L1 kernel can
+# wedge; CI saw it once in many runs): the scenarios it did not finish run
+# once more in a fresh L1, and the summary says so. A failure of L1 itself
+# (E2E-L1-FAIL: no /dev/kvm, ...) is not retried, nor is anything that a
+# scenario reported.
+ATTEMPTS=1
+RETRY=()
+if [[ -n ${ATT_FAIL[1]} ]] && grep -q '^E2E-L1-INIT' "$OUT/console.txt" &&
+	! grep -q '^E2E-L1-FAIL' "$OUT/console.txt"; then
+	for n in "${SCEN[@]}"; do
+		grep -q "^E2E-SCENARIO-END $n " "$OUT/console.txt" || RETRY+=("$n")
+	done
+fi
+if [[ ${#RETRY[@]} -gt 0 && ${E2E_RETRY:-1} == 1 ]]; then
+	e2e_warn "L1 did not finish (${ATT_FAIL[1]}); rerunning ${RETRY[*]} in a fresh L1"
+	ATTEMPTS=2
+	printf 'E2E-RETRY %s\n' "${RETRY[*]}" >>"$MARKS"
+	boot_l1 2 "${RETRY[@]}"
+fi
+T_END=$(e2e_now)
+QEMU_WALL=$(e2e_elapsed "$T_QEMU" "$T_END")
+
 # --- verdicts ------------------------------------------------------------------
-tr -d '\r' <"$LOG" >"$OUT/console.txt"
-TXT=$OUT/console.txt
-l1fail=$(grep -m1 '^E2E-L1-FAIL' "$TXT" | sed 's/^E2E-L1-FAIL //' || true)
+# Each scenario's verdict comes from the last attempt that started it (or
+# the first, if none did).
 why_missing() {
-	local n=$1
+	local n=$1 l1fail
+	l1fail=$(grep -m1 '^E2E-L1-FAIL' "$TXT" | sed 's/^E2E-L1-FAIL //' || true)
 	if [[ -n $l1fail ]]; then
 		echo "not run: L1 failed: $l1fail"
 	elif ! grep -q '^E2E-L1-INIT' "$TXT"; then
@@ -282,6 +336,14 @@ why_missing() {
 npass=0 nfail=0 nskip=0
 RES=()
 for n in "${SCEN[@]}"; do
+	att=1
+	for ((a = ATTEMPTS; a > 1; a--)); do
+		if grep -qx "E2E-SCENARIO-START $n" "$OUT/console-$a.txt"; then
+			att=$a
+			break
+		fi
+	done
+	LOG=${ATT_LOG[$att]} TXT=${LOG%.log}.txt QEMU_FAIL=${ATT_FAIL[$att]}
 	t=$(sed -n "s/^E2E-SCENARIO-END $n rc=[0-9]* time=\(.*\)s\$/\1/p" "$TXT" | head -n1)
 	fail=$(sed -n "s/^SCENARIO $n FAIL *//p" "$TXT" | head -n1)
 	if [[ -n $fail ]] || grep -q "^SCENARIO $n FAIL" "$TXT"; then
@@ -293,6 +355,9 @@ for n in "${SCEN[@]}"; do
 		run_hook "$n" post
 	else
 		verdict=FAIL why=$(why_missing "$n")
+	fi
+	if [[ $att -gt 1 && $verdict != FAIL ]]; then
+		why="${why:+$why; }rerun in a fresh L1 after: ${ATT_FAIL[1]}"
 	fi
 	if [[ -n ${HOOK_FAIL[$n]:-} ]]; then
 		verdict=FAIL why=${why:+$why; }${HOOK_FAIL[$n]}
@@ -308,12 +373,16 @@ for n in "${SCEN[@]}"; do
 done
 
 l1init_host=$(awk '$2 == "E2E-L1-INIT" { print $1; exit }' "$MARKS")
-l1init_up=$(sed -n 's/^E2E-L1-INIT uptime=\([0-9.]*\).*/\1/p' "$TXT" | head -n1)
+l1init_up=$(sed -n 's/^E2E-L1-INIT uptime=\([0-9.]*\).*/\1/p' "$OUT/console.txt" | head -n1)
 echo
 echo "e2e $E2E_ARCH summary ($OUT)"
 printf '%s\n' "${RES[@]}"
 echo "  L1 reached init: ${l1init_host:-never}${l1init_host:+s after QEMU start (L1 uptime ${l1init_up}s)}"
-grep -q '^E2E-L1-DONE' "$TXT" || echo "  L1 did not finish its scenarios (no E2E-L1-DONE)${QEMU_FAIL:+: $QEMU_FAIL}"
+for ((a = 1; a <= ATTEMPTS; a++)); do
+	[[ -z ${ATT_FAIL[$a]} ]] ||
+		echo "  L1 (attempt $a) did not finish its scenarios: ${ATT_FAIL[$a]}"
+done
+[[ $ATTEMPTS == 1 ]] || echo "  WARNING: ${#RETRY[@]} scenario(s) ran again in a second L1: ${RETRY[*]}"
 echo "  QEMU ${QEMU_WALL}s; total wall time $(e2e_elapsed "$T_START")s"
 if [[ $nskip -gt 0 ]]; then
 	echo "$npass passed, $nfail failed, $nskip skipped"

@@ -83,16 +83,66 @@ expect_lkvm() {
 	fi
 }
 
+# e2e_dump_stuck: what every lkvm thread in L1 is doing (state, wait
+# channel, kernel stack), as detail lines.
+e2e_dump_stuck() {
+	for _d in /proc/[0-9]*; do
+		[ "$(cat "$_d/comm" 2>/dev/null)" = lkvm ] || continue
+		for _t in "$_d"/task/*; do
+			note "pid ${_d#/proc/} tid ${_t##*/} $(cat "$_t/comm" 2>/dev/null):" \
+				"$(sed -n 's/^State:[[:space:]]*//p' "$_t/status" 2>/dev/null)" \
+				"wchan=$(cat "$_t/wchan" 2>/dev/null)"
+			sed 's/^/    /' "$_t/stack" 2>/dev/null | head -n 12
+		done
+	done
+	dmesg | tail -n 15 | sed 's/^/  | /'
+}
+
+# e2e_watchdog NAME: runs beside scenario NAME (in the background). The
+# scenario's own time limit kills what it started; if something outlives
+# it all the same (a process stuck in the L1 kernel cannot be killed), the
+# watchdog prints E2E-L1-STUCK with what the lkvm threads are doing and
+# powers L1 off, so that the host does not wait for its own time limit.
+# While a scenario is over its limit it prints E2E-L1-ALIVE every 10 s, so
+# that the host can tell a stuck scenario from a hung L1.
+e2e_watchdog() {
+	_w_t0=$(e2e_uptime)
+	while sleep 10; do
+		_w_el=$(awk -v a="$_w_t0" -v b="$(e2e_uptime)" 'BEGIN { print int(b - a) }')
+		[ "$_w_el" -ge "$E2E_SCENARIO_TIMEOUT" ] || continue
+		echo "E2E-L1-ALIVE $1 ${_w_el}s uptime=$(e2e_uptime)"
+		[ "$_w_el" -ge $((E2E_SCENARIO_TIMEOUT + 30)) ] || continue
+		echo "E2E-L1-STUCK $1: still running ${_w_el}s after it started (limit ${E2E_SCENARIO_TIMEOUT}s)"
+		e2e_dump_stuck
+		sync
+		poweroff -f
+		sleep 5
+		echo o >/proc/sysrq-trigger
+	done
+}
+
 # e2e_run_scenario NAME: runs /e2e/scenarios/NAME.sh (used by /scenarios.sh),
-# with a whole-scenario time limit, and prints its timing.
+# with a whole-scenario time limit and a watchdog, and prints its timing.
 e2e_run_scenario() {
 	_name=$1
+	# e2e.only=A,B on L1's command line (a rerun): only those.
+	_only=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^e2e\.only=//p')
+	case ,$_only, in
+	,, | *,"$_name",*) ;;
+	*) return 0 ;;
+	esac
 	echo "E2E-SCENARIO-START $_name"
 	_t0=$(e2e_uptime)
+	# In the background (stdin from /dev/null); the scenario keeps the
+	# console as its stdin.
+	e2e_watchdog "$_name" &
+	_wd=$!
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	SCENARIO=$_name timeout -k 5 "$E2E_SCENARIO_TIMEOUT" \
 		sh -c '. /e2e/lib.sh; cd /tmp && . "/e2e/scenarios/$SCENARIO.sh"'
 	_rc=$?
+	kill "$_wd" 2>/dev/null
+	wait "$_wd" 2>/dev/null
 	_el=$(e2e_since "$_t0")
 	if awk -v e="$_el" -v t="$E2E_SCENARIO_TIMEOUT" 'BEGIN { exit !(e >= t - 0.05) }'; then
 		echo "SCENARIO $_name FAIL whole scenario timed out after ${_el}s"
