@@ -113,7 +113,7 @@ $(UNIT_BINS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 # unit-tested on other hosts, against the host's libfdt.
 ifneq ($(ARCH_DIR),arm)
 ARM_HOST_TESTS	:= $(OUT)tests/unit/arm/test-fdt $(OUT)tests/unit/arm/test-pl031
-$(OUT)tests/unit/arm/test-fdt: arm/fdt.c arm/image.c
+$(OUT)tests/unit/arm/test-fdt: arm/fdt.c arm/image.c arm/pvtime.c
 $(OUT)tests/unit/arm/test-pl031: hw/pl031.c
 $(ARM_HOST_TESTS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 	@echo "  TEST    $@"

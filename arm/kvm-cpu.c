@@ -14,6 +14,7 @@
 
 #include "kvm/kvm.h"
 #include "kvm/kvm-cpu.h"
+#include "kvm/arm-pvtime.h"
 #include "kvm/util.h"
 
 #define CORE_REG(name)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
@@ -226,7 +227,8 @@ int kvm_cpu__arch_steal_time(struct kvm_cpu *vcpu, u64 *ns)
 
 	if (!a->pvtime_size)
 		return -EOPNOTSUPP;
-	rec = guest_ptr(vcpu->kvm, a->pvtime_base + vcpu->id * 64 + 8, 8);
+	rec = guest_ptr(vcpu->kvm, a->pvtime_base + (u64)vcpu->id *
+			ARM_PVTIME_RECORD_SIZE + ARM_PVTIME_STOLEN_OFF, 8);
 	if (!rec)
 		return -EFAULT;
 	*ns = __atomic_load_n(rec, __ATOMIC_ACQUIRE);

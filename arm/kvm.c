@@ -16,13 +16,13 @@
 #include "kvm/kvm-cpu.h"
 #include "kvm/arm-boot.h"
 #include "kvm/arm-fdt.h"
+#include "kvm/arm-pvtime.h"
 #include "kvm/gic.h"
 #include "kvm/irq.h"
 #include "kvm/pl031.h"
 #include "kvm/serial.h"
 #include "kvm/util.h"
 
-#define PVTIME_RECORD_SIZE	64	/* struct pvclock_vcpu_stolen_time */
 #define KVM_DEFAULT_IPA_BITS	40
 
 const struct kvm_cap_req kvm_arch_caps[] = {
@@ -77,23 +77,32 @@ void kvm__arch_exit(struct kvm *kvm)
 }
 
 /*
- * Stolen time: 64 bytes per vCPU in a 64 KiB aligned block at the top of
- * RAM, described to the guest as reserved (no-map).  Returns its size, 0
- * if there is none.
+ * Stolen time (kvm/arm-pvtime.h), unless --no-pvtime or the host's KVM has
+ * none: then one line says so and the guest runs without it.
  */
-static u64 pvtime_reserve(struct kvm *kvm)
+static void pvtime_reserve(struct kvm *kvm)
 {
 	struct kvm_arch *a = &kvm->arch;
-	u64 size;
+	struct arm_pvtime pv;
 
-	if (kvm->cfg.no_pvtime || !kvm__check_extension(kvm, KVM_CAP_STEAL_TIME))
-		return 0;
-	size = ALIGN_UP((u64)kvm->cfg.nrcpus * PVTIME_RECORD_SIZE, SZ_64K);
-	if (size * 4 > kvm->ram_size)
-		return 0;
-	a->pvtime_base = ALIGN_DOWN(a->ram_end - size, SZ_64K);
-	a->pvtime_size = size;
-	return size;
+	a->pvtime_base = a->pvtime_size = 0;
+	if (kvm->cfg.no_pvtime)
+		return;
+	if (!kvm__check_extension(kvm, KVM_CAP_STEAL_TIME)) {
+		pr_warn("this host's KVM has no stolen time for guests "
+			"(KVM_CAP_STEAL_TIME): the guest runs without PV time");
+		return;
+	}
+	if (arm_pvtime_layout(ARM_RAM_BASE, kvm->ram_size, kvm->cfg.nrcpus,
+			      &pv)) {
+		pr_warn("-m %llu MiB: too little RAM for %d stolen-time records:"
+			" the guest runs without PV time",
+			(unsigned long long)(kvm->ram_size >> 20),
+			kvm->cfg.nrcpus);
+		return;
+	}
+	a->pvtime_base = pv.base;
+	a->pvtime_size = pv.size;
 }
 
 int kvm__arch_memory_layout(struct kvm *kvm)
@@ -261,14 +270,31 @@ static int pmu_init(struct kvm *kvm)
 	return 0;
 }
 
-/* Each vCPU's stolen-time record, before it first runs. */
+/*
+ * Each vCPU's stolen-time record, before it first runs.  A host whose vCPUs
+ * lack the PVTIME_IPA attribute gets no reservation in the device tree
+ * (built after this) and one line.
+ */
 static int pvtime_init(struct kvm *kvm)
 {
 	struct kvm_arch *a = &kvm->arch;
+	struct arm_pvtime pv = { a->pvtime_base, a->pvtime_size };
+	struct kvm_device_attr attr = {
+		.group	= KVM_ARM_VCPU_PVTIME_CTRL,
+		.attr	= KVM_ARM_VCPU_PVTIME_IPA,
+	};
 	int i, ret;
 
-	for (i = 0; i < kvm->nr_cpus && a->pvtime_size; i++) {
-		u64 ipa = a->pvtime_base + (u64)i * PVTIME_RECORD_SIZE;
+	if (!a->pvtime_size)
+		return 0;
+	if (ioctl(kvm->cpus[0]->fd, KVM_HAS_DEVICE_ATTR, &attr)) {
+		pr_warn("this host's KVM has no KVM_ARM_VCPU_PVTIME_IPA: the "
+			"guest runs without PV time");
+		a->pvtime_base = a->pvtime_size = 0;
+		return 0;
+	}
+	for (i = 0; i < kvm->nr_cpus; i++) {
+		u64 ipa = arm_pvtime_record(&pv, i);
 
 		ret = vcpu_set_attr(kvm->cpus[i], KVM_ARM_VCPU_PVTIME_CTRL,
 				    KVM_ARM_VCPU_PVTIME_IPA, &ipa);

@@ -12,6 +12,7 @@
 #include "unit.h"
 #include "kvm/arm-boot.h"
 #include "kvm/arm-fdt.h"
+#include "kvm/arm-pvtime.h"
 
 #define FDT_BUF		(256 * 1024)
 
@@ -460,6 +461,107 @@ START_TEST(placement)
 }
 END_TEST
 
+/*
+ * The stolen-time region for 1, 2, 8, 255 and 512 vCPUs (the arm64 KVM's
+ * KVM_MAX_VCPUS), in 256 MiB and in 4 GiB of RAM: 64 KiB aligned, at the
+ * top of RAM, a 64-byte aligned record per vCPU inside it; and in the
+ * device tree a no-map child of /reserved-memory (two address and two size
+ * cells, ranges) with exactly that range, inside /memory.
+ */
+START_TEST(pvtime_layout)
+{
+	static const u32 cpus[] = { 1, 2, 8, 255, 512 };
+	static const u64 rams[] = { 256 * SZ_1M, 4 * SZ_1G };
+	u64 *ids = calloc(512, sizeof(*ids));
+	unsigned int i, j;
+
+	ck_assert_ptr_nonnull(ids);
+	for (i = 0; i < 512; i++)
+		ids[i] = 0x80000000 | ((i >> 4) << 8) | (i & 0xf);
+	for (j = 0; j < ARRAY_SIZE(rams); j++) {
+		for (i = 0; i < ARRAY_SIZE(cpus); i++) {
+			u32 n = cpus[i];
+			u64 ram_end = ARM_RAM_BASE + rams[j];
+			struct arm_fdt_desc d;
+			struct arm_pvtime pv;
+			const void *p;
+			char path[64];
+			void *fdt;
+			int len;
+
+			ck_assert_int_eq(arm_pvtime_layout(ARM_RAM_BASE,
+							   rams[j], n, &pv), 0);
+			ck_assert_uint_eq(pv.base % SZ_64K, 0);
+			ck_assert_uint_eq(pv.size % SZ_64K, 0);
+			ck_assert_uint_ge(pv.size, (u64)n * 64);
+			ck_assert_uint_eq(pv.base + pv.size, ram_end);
+			ck_assert_uint_eq(arm_pvtime_record(&pv, 0), pv.base);
+			ck_assert_uint_eq(arm_pvtime_record(&pv, n - 1) % 64, 0);
+			ck_assert_uint_le(arm_pvtime_record(&pv, n - 1) + 64,
+					  pv.base + pv.size);
+			ck_assert_uint_eq(arm_pvtime_record(&pv, 1) -
+					  arm_pvtime_record(&pv, 0), 64);
+
+			desc_init(&d, ARM_IRQCHIP_GICV3_ITS);
+			d.ram_size = rams[j];
+			d.nr_cpus = n;
+			d.nr_redist = n;
+			d.mpidr = ids;
+			d.initrd_size = 0;
+			d.pvtime_base = pv.base;
+			d.pvtime_size = pv.size;
+			fdt = build(&d);
+			if (i == ARRAY_SIZE(cpus) - 1)
+				dtc_clean(fdt);
+			p = getprop(fdt, "/reserved-memory", "#address-cells",
+				    &len);
+			ck_assert_int_eq(len, 4);
+			ck_assert_uint_eq(cell(p, 0), 2);
+			p = getprop(fdt, "/reserved-memory", "#size-cells", &len);
+			ck_assert_int_eq(len, 4);
+			ck_assert_uint_eq(cell(p, 0), 2);
+			ck_assert(has_prop(fdt, "/reserved-memory", "ranges"));
+			snprintf(path, sizeof(path), "/reserved-memory/pvtime@%llx",
+				 (unsigned long long)pv.base);
+			ck_assert(has_prop(fdt, path, "no-map"));
+			p = getprop(fdt, path, "reg", &len);
+			ck_assert_int_eq(len, 16);
+			ck_assert_uint_eq(((u64)cell(p, 0) << 32) | cell(p, 1),
+					  pv.base);
+			ck_assert_uint_eq(((u64)cell(p, 2) << 32) | cell(p, 3),
+					  pv.size);
+			snprintf(path, sizeof(path), "/memory@%llx",
+				 (unsigned long long)ARM_RAM_BASE);
+			p = getprop(fdt, path, "reg", &len);
+			ck_assert_int_eq(len, 16);
+			ck_assert_uint_le(((u64)cell(p, 0) << 32) | cell(p, 1),
+					  pv.base);
+			ck_assert_uint_ge((((u64)cell(p, 0) << 32) | cell(p, 1)) +
+					  (((u64)cell(p, 2) << 32) | cell(p, 3)),
+					  pv.base + pv.size);
+			free(fdt);
+		}
+	}
+	free(ids);
+	{
+		struct arm_pvtime pv;
+
+		/* A region would take more than a quarter of RAM. */
+		ck_assert_int_eq(arm_pvtime_layout(ARM_RAM_BASE, 2 * SZ_64K, 1,
+						   &pv), -ENOSPC);
+		ck_assert_uint_eq(pv.size, 0);
+		ck_assert_int_eq(arm_pvtime_layout(ARM_RAM_BASE, SZ_1M, 4097,
+						   &pv), -ENOSPC);
+		ck_assert_int_eq(arm_pvtime_layout(ARM_RAM_BASE, SZ_1G, 0, &pv),
+				 -EINVAL);
+		/* RAM ending off a 64 KiB boundary: the region stays in it. */
+		ck_assert_int_eq(arm_pvtime_layout(ARM_RAM_BASE,
+						   SZ_1G + 4096, 2, &pv), 0);
+		ck_assert_uint_eq(pv.base, ARM_RAM_BASE + SZ_1G - SZ_64K);
+	}
+}
+END_TEST
+
 static Suite *arm_boot_suite(void)
 {
 	Suite *s = suite_create("arm64 boot");
@@ -467,6 +569,7 @@ static Suite *arm_boot_suite(void)
 
 	tcase_add_test(tc, gicv3_its);
 	tcase_add_test(tc, gicv2m_pmu_pvtime);
+	tcase_add_test(tc, pvtime_layout);
 	tcase_add_test(tc, gicv2_and_v3_plain);
 	tcase_add_test(tc, chosen_and_devices);
 	tcase_add_test(tc, no_space);
