@@ -51,7 +51,8 @@ CORE_OBJS	:= util.o bus.o kvm.o kvm-cpu.o ioport.o mmio.o term.o \
 		   pci.o virtio/core.o virtio/pci.o virtio/rng.o \
 		   virtio/console.o virtio/blk.o disk-image.o p9.o virtio/9p.o \
 		   builtin-run.o builtin-list.o builtin-ctl.o builtin-version.o \
-		   builtin-help.o builtin-save.o builtin-stat.o vm-state.o
+		   builtin-help.o builtin-save.o builtin-stat.o vm-state.o \
+		   loader.o
 
 include $(ARCH_DIR)/Makefile.inc
 
@@ -110,10 +111,11 @@ $(UNIT_BINS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 		$(LDFLAGS) $(CHECK_LIBS) $(LIBS)
 
 # arm64 code that is plain C (device tree, Image header, PL031) is also
-# unit-tested on other hosts, against the host's libfdt.
+# unit-tested on other hosts, against the host's libfdt; with it the
+# device tree and Image code it shares with riscv64 (fdt.c, image.c).
 ifneq ($(ARCH_DIR),arm)
 ARM_HOST_TESTS	:= $(OUT)tests/unit/arm/test-fdt $(OUT)tests/unit/arm/test-pl031
-$(OUT)tests/unit/arm/test-fdt: arm/fdt.c arm/image.c arm/pvtime.c
+$(OUT)tests/unit/arm/test-fdt: arm/fdt.c arm/image.c arm/pvtime.c fdt.c image.c
 $(OUT)tests/unit/arm/test-pl031: hw/pl031.c
 $(ARM_HOST_TESTS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 	@echo "  TEST    $@"
@@ -128,7 +130,8 @@ endif
 ifneq ($(ARCH_DIR),riscv)
 RISCV_HOST_TESTS := $(OUT)tests/unit/riscv/test-riscv \
 		    $(OUT)tests/unit/riscv/test-plic
-$(OUT)tests/unit/riscv/test-riscv: riscv/fdt.c riscv/image.c riscv/isa.c
+$(OUT)tests/unit/riscv/test-riscv: riscv/fdt.c riscv/image.c riscv/isa.c \
+				    fdt.c image.c
 $(OUT)tests/unit/riscv/test-plic: hw/plic.c
 $(RISCV_HOST_TESTS): $(OUT)%: %.c $(LIBLKVM) tests/unit/unit.h
 	@echo "  TEST    $@"

@@ -157,29 +157,6 @@ int parse_cpulist(const char *s, cpu_set_t *set)
 	}
 }
 
-ssize_t read_in_full(int fd, void *buf, size_t count)
-{
-	size_t done = 0;
-
-	while (done < count) {
-		ssize_t n = read(fd, (char *)buf + done, count - done);
-
-		if (n < 0) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN && poll(&p, 1, -1) >= 0)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 ssize_t write_in_full(int fd, const void *buf, size_t count)
 {
 	size_t done = 0;
@@ -237,46 +214,6 @@ ssize_t pwrite_in_full(int fd, const void *buf, size_t count, off_t off)
 		done += n;
 	}
 	return done;
-}
-
-int read_file(const char *path, u64 max, void **bufp, u64 *lenp)
-{
-	struct stat st;
-	void *buf;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if ((u64)st.st_size > max) {
-		close(fd);
-		return -EFBIG;
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read_in_full(fd, buf, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(buf);
-		return n < 0 ? -errno : -EIO;
-	}
-	*bufp = buf;
-	*lenp = n;
-	return 0;
 }
 
 u64 host_ram_size(void)

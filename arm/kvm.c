@@ -4,12 +4,9 @@
  * GICv2m frame), kernel loading and the device tree.  The layout is in
  * include/kvm/kvm-arch.h.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <libfdt.h>
 
 #include "kvm/kvm.h"
@@ -18,7 +15,9 @@
 #include "kvm/arm-fdt.h"
 #include "kvm/arm-pvtime.h"
 #include "kvm/gic.h"
+#include "kvm/image.h"
 #include "kvm/irq.h"
+#include "kvm/loader.h"
 #include "kvm/pl031.h"
 #include "kvm/serial.h"
 #include "kvm/util.h"
@@ -153,45 +152,20 @@ int kvm__arch_init_devices(struct kvm *kvm)
 
 /* ------------------------------------------------------ kernel loading */
 
-static int load_initrd(struct kvm *kvm, void **buf, u64 *size)
-{
-	const char *path = kvm->cfg.initrd;
-	int ret;
-
-	*buf = NULL;
-	*size = 0;
-	if (!path)
-		return 0;
-	ret = read_file(path, kvm->ram_size, buf, size);
-	if (ret)
-		pr_err("-i %s: %s", path, ret == -EFBIG ? "larger than guest RAM" :
-		       ret == -EINVAL ? "not a regular file" : strerror(-ret));
-	return ret;
-}
-
 int kvm__arch_load_kernel(struct kvm *kvm)
 {
 	struct kvm_config *cfg = &kvm->cfg;
 	struct kvm_arch *a = &kvm->arch;
 	struct arm64_image img;
 	const char *why;
-	void *kbuf = NULL, *ibuf = NULL;
-	u64 klen, ilen;
+	const void *kbuf, *ibuf = NULL;
+	u64 klen, ilen = 0;
 	size_t cmdlen = strlen(cfg->cmdline);
 	int ret;
 
-	ret = read_file(cfg->kernel, kvm->ram_size, &kbuf, &klen);
-	if (ret) {
-		pr_err("-k %s: %s", cfg->kernel, ret == -EFBIG ?
-		       "larger than guest RAM" : ret == -EINVAL ?
-		       "not a regular file" : strerror(-ret));
+	ret = loader_map_kernel(cfg->kernel, kvm->ram_size, &kbuf, &klen);
+	if (ret)
 		return ret;
-	}
-	if (!klen) {
-		pr_err("-k %s: file is empty", cfg->kernel);
-		ret = -EINVAL;
-		goto out;
-	}
 	if (arm64_image_parse(kbuf, klen, &img, &why)) {
 		pr_err("-k %s: %s", cfg->kernel, why);
 		ret = -EINVAL;
@@ -203,17 +177,14 @@ int kvm__arch_load_kernel(struct kvm *kvm)
 		ret = -E2BIG;
 		goto out;
 	}
-	ret = load_initrd(kvm, &ibuf, &ilen);
+	ret = loader_map_initrd(cfg->initrd, kvm->ram_size, &ibuf, &ilen);
 	if (ret)
 		goto out;
 	ret = arm64_boot_place(&img, ARM_RAM_BASE, a->pvtime_size ?
 			       a->pvtime_base : a->ram_end, ilen, &a->boot,
 			       &why);
 	if (ret) {
-		pr_err("-m %llu MiB: %s (kernel needs %llu MiB%s)",
-		       (unsigned long long)(kvm->ram_size >> 20), why,
-		       (unsigned long long)(img.image_size >> 20),
-		       ilen ? ", plus the initrd" : "");
+		image_place_error(kvm->ram_size, why, img.image_size, ilen);
 		goto out;
 	}
 	memcpy(guest_ptr(kvm, a->boot.kernel_addr, klen), kbuf, klen);
@@ -229,8 +200,8 @@ int kvm__arch_load_kernel(struct kvm *kvm)
 		(unsigned long long)a->boot.initrd_addr,
 		(unsigned long long)a->boot.dtb_addr);
 out:
-	free(kbuf);
-	free(ibuf);
+	unmap_file(kbuf, klen);
+	unmap_file(ibuf, ilen);
 	return ret;
 }
 
@@ -326,44 +297,27 @@ static void fdt_describe(struct kvm *kvm, struct arm_fdt_desc *d, u64 *mpidr)
 	d->pmu = a->pmu;
 	d->irqchip = a->irqchip;
 	d->nr_redist = kvm->nr_cpus;
-	d->ecam_base = ARM_PCI_ECAM_BASE;
-	d->ecam_size = ARM_PCI_ECAM_SIZE;
-	d->io_cpu_base = ARM_PCI_IO_BASE;
-	d->io_size = ARM_PCI_IO_SIZE;
-	d->mmio32_base = ARM_PCI_MMIO32_BASE;
-	d->mmio32_size = ARM_PCI_MMIO32_SIZE;
-	d->mmio64_base = ARM_PCI_MMIO64_BASE;
-	d->mmio64_size = a->mmio64_size;
-	d->serial_console = kvm->cfg.console == CONSOLE_SERIAL;
+	d->pci = (struct dt_pci_host) {
+		.ecam_base	= ARM_PCI_ECAM_BASE,
+		.ecam_size	= ARM_PCI_ECAM_SIZE,
+		.io_cpu_base	= ARM_PCI_IO_BASE,
+		.io_size	= ARM_PCI_IO_SIZE,
+		.mmio32_base	= ARM_PCI_MMIO32_BASE,
+		.mmio32_size	= ARM_PCI_MMIO32_SIZE,
+		.mmio64_base	= ARM_PCI_MMIO64_BASE,
+		.mmio64_size	= a->mmio64_size,
+	};
 	d->rtc = true;
-	d->bootargs = kvm->cfg.cmdline;
-	d->initrd_start = a->boot.initrd_addr;
-	d->initrd_size = a->boot.initrd_size;
+	d->chosen.serial_console = kvm->cfg.console == CONSOLE_SERIAL;
+	d->chosen.bootargs = kvm->cfg.cmdline;
+	d->chosen.initrd_start = a->boot.initrd_addr;
+	d->chosen.initrd_size = a->boot.initrd_size;
 	d->pvtime_base = a->pvtime_base;
 	d->pvtime_size = a->pvtime_size;
 	/* Seeds for KASLR and the guest's RNG: best effort. */
-	if (getrandom(&d->kaslr_seed, sizeof(d->kaslr_seed), GRND_NONBLOCK) !=
-	    sizeof(d->kaslr_seed) ||
-	    getrandom(d->rng_seed, sizeof(d->rng_seed), GRND_NONBLOCK) !=
-	    sizeof(d->rng_seed))
+	if (!dt_chosen_seeds(&d->chosen))
 		pr_warn("getrandom: %s: the guest gets no KASLR/RNG seed",
 			strerror(errno));
-}
-
-static int dump_dtb(const char *path, const void *fdt, u32 size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int ret = 0;
-
-	if (fd < 0 || write_in_full(fd, fdt, size) != (ssize_t)size)
-		ret = -errno;
-	if (fd >= 0 && close(fd) < 0 && !ret)
-		ret = -errno;
-	if (ret)
-		pr_err("--dump-dtb %s: %s", path, strerror(-ret));
-	else
-		pr_info("device tree (%u bytes) written to %s", size, path);
-	return ret;
 }
 
 static int setup_fdt(struct kvm *kvm)
@@ -385,7 +339,7 @@ static int setup_fdt(struct kvm *kvm)
 	if (!kvm->restore_snap)
 		memcpy(guest_ptr(kvm, kvm->arch.boot.dtb_addr, size), fdt, size);
 	if (kvm->cfg.dump_dtb)
-		ret = dump_dtb(kvm->cfg.dump_dtb, fdt, size);
+		ret = dt_dump(kvm->cfg.dump_dtb, fdt);
 out:
 	free(fdt);
 	free(mpidr);

@@ -10,17 +10,16 @@
  * (UART, PCI INTx) go to the PLIC from user space: no irqfds.  Newer
  * hosts' in-kernel AIA (KVM_DEV_TYPE_RISCV_AIA) is not used.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <libfdt.h>
 
 #include "kvm/kvm.h"
 #include "kvm/kvm-cpu.h"
+#include "kvm/image.h"
 #include "kvm/irq.h"
+#include "kvm/loader.h"
 #include "kvm/plic.h"
 #include "kvm/riscv-boot.h"
 #include "kvm/riscv-fdt.h"
@@ -115,45 +114,20 @@ int kvm__arch_init_devices(struct kvm *kvm)
 
 /* ------------------------------------------------------ kernel loading */
 
-static int load_initrd(struct kvm *kvm, void **buf, u64 *size)
-{
-	const char *path = kvm->cfg.initrd;
-	int ret;
-
-	*buf = NULL;
-	*size = 0;
-	if (!path)
-		return 0;
-	ret = read_file(path, kvm->ram_size, buf, size);
-	if (ret)
-		pr_err("-i %s: %s", path, ret == -EFBIG ? "larger than guest RAM" :
-		       ret == -EINVAL ? "not a regular file" : strerror(-ret));
-	return ret;
-}
-
 int kvm__arch_load_kernel(struct kvm *kvm)
 {
 	struct kvm_config *cfg = &kvm->cfg;
 	struct kvm_arch *a = &kvm->arch;
 	struct riscv_image img;
 	const char *why;
-	void *kbuf = NULL, *ibuf = NULL;
-	u64 klen, ilen;
+	const void *kbuf, *ibuf = NULL;
+	u64 klen, ilen = 0;
 	size_t cmdlen = strlen(cfg->cmdline);
 	int ret;
 
-	ret = read_file(cfg->kernel, kvm->ram_size, &kbuf, &klen);
-	if (ret) {
-		pr_err("-k %s: %s", cfg->kernel, ret == -EFBIG ?
-		       "larger than guest RAM" : ret == -EINVAL ?
-		       "not a regular file" : strerror(-ret));
+	ret = loader_map_kernel(cfg->kernel, kvm->ram_size, &kbuf, &klen);
+	if (ret)
 		return ret;
-	}
-	if (!klen) {
-		pr_err("-k %s: file is empty", cfg->kernel);
-		ret = -EINVAL;
-		goto out;
-	}
 	if (riscv_image_parse(kbuf, klen, &img, &why)) {
 		pr_err("-k %s: %s", cfg->kernel, why);
 		ret = -EINVAL;
@@ -165,16 +139,13 @@ int kvm__arch_load_kernel(struct kvm *kvm)
 		ret = -E2BIG;
 		goto out;
 	}
-	ret = load_initrd(kvm, &ibuf, &ilen);
+	ret = loader_map_initrd(cfg->initrd, kvm->ram_size, &ibuf, &ilen);
 	if (ret)
 		goto out;
 	ret = riscv_boot_place(&img, RISCV_RAM_BASE, a->ram_end, ilen,
 			       &a->boot, &why);
 	if (ret) {
-		pr_err("-m %llu MiB: %s (kernel needs %llu MiB%s)",
-		       (unsigned long long)(kvm->ram_size >> 20), why,
-		       (unsigned long long)(img.image_size >> 20),
-		       ilen ? ", plus the initrd" : "");
+		image_place_error(kvm->ram_size, why, img.image_size, ilen);
 		goto out;
 	}
 	memcpy(guest_ptr(kvm, a->boot.kernel_addr, klen), kbuf, klen);
@@ -189,8 +160,8 @@ int kvm__arch_load_kernel(struct kvm *kvm)
 		(unsigned long long)a->boot.initrd_addr,
 		(unsigned long long)a->boot.dtb_addr);
 out:
-	free(kbuf);
-	free(ibuf);
+	unmap_file(kbuf, klen);
+	unmap_file(ibuf, ilen);
 	return ret;
 }
 
@@ -270,45 +241,28 @@ static int fdt_describe(struct kvm *kvm, struct riscv_fdt_desc *d,
 	d->plic_base = RISCV_PLIC_BASE;
 	d->plic_size = PLIC_MMIO_SIZE(kvm->nr_cpus);
 	d->plic_ndev = RISCV_PLIC_NR_SOURCES - 1;
-	d->ecam_base = RISCV_PCI_ECAM_BASE;
-	d->ecam_size = RISCV_PCI_ECAM_SIZE;
-	d->io_cpu_base = RISCV_PCI_IO_BASE;
-	d->io_size = RISCV_PCI_IO_SIZE;
-	d->mmio32_base = RISCV_PCI_MMIO32_BASE;
-	d->mmio32_size = RISCV_PCI_MMIO32_SIZE;
-	d->mmio64_base = RISCV_PCI_MMIO64_BASE;
-	d->mmio64_size = a->mmio64_size;
+	d->pci = (struct dt_pci_host) {
+		.ecam_base	= RISCV_PCI_ECAM_BASE,
+		.ecam_size	= RISCV_PCI_ECAM_SIZE,
+		.io_cpu_base	= RISCV_PCI_IO_BASE,
+		.io_size	= RISCV_PCI_IO_SIZE,
+		.mmio32_base	= RISCV_PCI_MMIO32_BASE,
+		.mmio32_size	= RISCV_PCI_MMIO32_SIZE,
+		.mmio64_base	= RISCV_PCI_MMIO64_BASE,
+		.mmio64_size	= a->mmio64_size,
+	};
 	d->pci_irq = RISCV_IRQ_PCI_INTX;
 	d->uart_base = RISCV_UART_BASE;
 	d->uart_irq = RISCV_IRQ_UART;
-	d->serial_console = kvm->cfg.console == CONSOLE_SERIAL;
-	d->bootargs = kvm->cfg.cmdline;
-	d->initrd_start = a->boot.initrd_addr;
-	d->initrd_size = a->boot.initrd_size;
+	d->chosen.serial_console = kvm->cfg.console == CONSOLE_SERIAL;
+	d->chosen.bootargs = kvm->cfg.cmdline;
+	d->chosen.initrd_start = a->boot.initrd_addr;
+	d->chosen.initrd_size = a->boot.initrd_size;
 	/* Seeds for the guest's RNG (and KASLR on kernels that have it). */
-	if (getrandom(&d->kaslr_seed, sizeof(d->kaslr_seed), GRND_NONBLOCK) !=
-	    sizeof(d->kaslr_seed) ||
-	    getrandom(d->rng_seed, sizeof(d->rng_seed), GRND_NONBLOCK) !=
-	    sizeof(d->rng_seed))
+	if (!dt_chosen_seeds(&d->chosen))
 		pr_warn("getrandom: %s: the guest gets no RNG seed",
 			strerror(errno));
 	return 0;
-}
-
-static int dump_dtb(const char *path, const void *fdt, u32 size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int ret = 0;
-
-	if (fd < 0 || write_in_full(fd, fdt, size) != (ssize_t)size)
-		ret = -errno;
-	if (fd >= 0 && close(fd) < 0 && !ret)
-		ret = -errno;
-	if (ret)
-		pr_err("--dump-dtb %s: %s", path, strerror(-ret));
-	else
-		pr_info("device tree (%u bytes) written to %s", size, path);
-	return ret;
 }
 
 static int setup_fdt(struct kvm *kvm)
@@ -330,7 +284,7 @@ static int setup_fdt(struct kvm *kvm)
 	size = fdt_totalsize(fdt);
 	memcpy(guest_ptr(kvm, kvm->arch.boot.dtb_addr, size), fdt, size);
 	if (kvm->cfg.dump_dtb)
-		ret = dump_dtb(kvm->cfg.dump_dtb, fdt, size);
+		ret = dt_dump(kvm->cfg.dump_dtb, fdt);
 out:
 	free(fdt);
 	free(str);

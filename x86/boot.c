@@ -23,6 +23,7 @@
 
 #include "kvm/kvm.h"
 #include "kvm/boot.h"
+#include "kvm/loader.h"
 #include "kvm/util.h"
 
 #define BOOT_FLAG_MAGIC		0xAA55
@@ -119,15 +120,12 @@ int bzimage_place_initrd(const struct bzimage_info *bi, u64 lowmem_end,
 			 u64 size, u64 *addr, const char **why)
 {
 	u64 top = min_t(u64, (u64)bi->initrd_addr_max + 1, lowmem_end);
-	u64 a;
 
-	if (size > top || ALIGN_DOWN(top - size, SZ_4K) < bi->footprint_end) {
+	if (loader_place_below(bi->footprint_end, top, size, addr)) {
 		*why = "initrd does not fit between the kernel and the highest "
 		       "address it may use (raise -m?)";
 		return -ENOSPC;
 	}
-	a = ALIGN_DOWN(top - size, SZ_4K);
-	*addr = a;
 	return 0;
 }
 
@@ -395,17 +393,11 @@ int kvm__arch_load_kernel(struct kvm *kvm)
 	const u8 *b;
 	int ret;
 
-	ret = map_file(path, kvm->arch.lowmem_size, &buf, &len);
-	if (ret) {
-		pr_err("-k %s: %s", path, ret == -EFBIG ? "larger than guest RAM" :
-		       ret == -EINVAL ? "not a regular file" : strerror(-ret));
+	ret = loader_map_kernel(path, kvm->arch.lowmem_size, &buf, &len);
+	if (ret)
 		return ret;
-	}
 	b = buf;
-	if (len == 0) {
-		pr_err("-k %s: file is empty", path);
-		ret = -EINVAL;
-	} else if (len >= 4 && !memcmp(b, "\177ELF", 4)) {
+	if (len >= 4 && !memcmp(b, "\177ELF", 4)) {
 		ret = load_vmlinux(kvm, b, len);
 	} else if (bzimage_probe(b, len)) {
 		ret = load_bzimage(kvm, b, len);

@@ -57,13 +57,10 @@ int parse_u64(const char *s, u64 *out);
 /* A CPU list such as "0-3,6" (comma-separated CPUs and ranges). */
 int parse_cpulist(const char *s, cpu_set_t *set);
 
-ssize_t read_in_full(int fd, void *buf, size_t count);
 ssize_t write_in_full(int fd, const void *buf, size_t count);
 ssize_t pread_in_full(int fd, void *buf, size_t count, off_t off);
 ssize_t pwrite_in_full(int fd, const void *buf, size_t count, off_t off);
 
-/* Read a whole file into a malloc()ed buffer (at most @max bytes). */
-int read_file(const char *path, u64 max, void **buf, u64 *len);
 /* Map a whole regular file read-only (at most @max bytes); an empty file
  * gives a NULL buffer of length 0.  Release with unmap_file(). */
 int map_file(const char *path, u64 max, const void **buf, u64 *len);

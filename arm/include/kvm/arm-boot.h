@@ -11,7 +11,6 @@
 #include "kvm/kvm-arch.h"
 
 #define ARM64_IMAGE_MAGIC	0x644d5241	/* "ARM\x64" */
-#define ARM64_IMAGE_HDR_SIZE	64
 #define ARM64_DTB_MAX_SIZE	SZ_2M		/* booting.rst: at most 2 MiB */
 #define ARM64_CMDLINE_MAX	2048		/* COMMAND_LINE_SIZE, NUL included */
 

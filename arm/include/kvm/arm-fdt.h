@@ -8,9 +8,8 @@
 #define KVM__ARM_FDT_H
 
 #include "kvm/compiler.h"
+#include "kvm/fdt.h"
 #include "kvm/kvm-arch.h"
-
-#define ARM_FDT_RNG_SEED_SIZE	64
 
 struct arm_fdt_desc {
 	u64			ram_base;
@@ -24,24 +23,9 @@ struct arm_fdt_desc {
 	enum arm_irqchip	irqchip;	/* not AUTO */
 	u32			nr_redist;	/* GICv3: redistributor frames */
 
-	/* PCI: one root bus through ECAM. */
-	u64			ecam_base;
-	u64			ecam_size;
-	u64			io_cpu_base;	/* PCI I/O 0... as MMIO */
-	u64			io_size;
-	u64			mmio32_base;	/* CPU address = PCI address */
-	u64			mmio32_size;
-	u64			mmio64_base;
-	u64			mmio64_size;	/* 0: none */
-
-	bool			serial_console;	/* stdout-path and earlycon */
+	struct dt_pci_host	pci;
 	bool			rtc;
-
-	const char		*bootargs;
-	u64			initrd_start;
-	u64			initrd_size;	/* 0: no initrd */
-	u64			kaslr_seed;
-	u8			rng_seed[ARM_FDT_RNG_SEED_SIZE];
+	struct dt_chosen	chosen;
 
 	u64			pvtime_base;	/* reserved, no-map */
 	u64			pvtime_size;	/* 0: none */

@@ -13,7 +13,6 @@
 
 #define RISCV_IMAGE_MAGIC	0x5643534952ULL	/* "RISCV\0\0\0", deprecated */
 #define RISCV_IMAGE_MAGIC2	0x05435352	/* "RSC\x05" */
-#define RISCV_IMAGE_HDR_SIZE	64
 #define RISCV_IMAGE_FLAG_BE	BIT(0)
 #define RISCV_DTB_MAX_SIZE	SZ_2M		/* the block the tree lives in */
 #define RISCV_CMDLINE_MAX	1024		/* COMMAND_LINE_SIZE (Linux 6.1) */

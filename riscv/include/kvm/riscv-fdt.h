@@ -8,9 +8,8 @@
 #define KVM__RISCV_FDT_H
 
 #include "kvm/compiler.h"
+#include "kvm/fdt.h"
 #include "kvm/kvm-arch.h"
-
-#define RISCV_FDT_RNG_SEED_SIZE	64
 
 struct riscv_fdt_cpu {
 	u32		hartid;
@@ -34,26 +33,13 @@ struct riscv_fdt_desc {
 	u64			plic_size;
 	u32			plic_ndev;	/* highest source ID */
 
-	/* PCI: one root bus through ECAM, INTA of slot n on pci_irq + n. */
-	u64			ecam_base;
-	u64			ecam_size;
-	u64			io_cpu_base;	/* PCI I/O 0... as MMIO */
-	u64			io_size;
-	u64			mmio32_base;	/* CPU address = PCI address */
-	u64			mmio32_size;
-	u64			mmio64_base;
-	u64			mmio64_size;	/* 0: none */
-	u32			pci_irq;
+	struct dt_pci_host	pci;
+	u32			pci_irq;	/* INTA of slot n: pci_irq + n */
 
 	u64			uart_base;
 	u32			uart_irq;
-	bool			serial_console;	/* stdout-path */
 
-	const char		*bootargs;
-	u64			initrd_start;
-	u64			initrd_size;	/* 0: no initrd */
-	u64			kaslr_seed;
-	u8			rng_seed[RISCV_FDT_RNG_SEED_SIZE];
+	struct dt_chosen	chosen;
 };
 
 /* Build the tree into @buf (packed).  0, or -ENOSPC/-EINVAL (logged). */

@@ -28,21 +28,21 @@ static void desc_init(struct arm_fdt_desc *d, enum arm_irqchip chip)
 	d->psci_version = 0x10001;
 	d->irqchip = chip;
 	d->nr_redist = 4;
-	d->ecam_base = ARM_PCI_ECAM_BASE;
-	d->ecam_size = ARM_PCI_ECAM_SIZE;
-	d->io_cpu_base = ARM_PCI_IO_BASE;
-	d->io_size = ARM_PCI_IO_SIZE;
-	d->mmio32_base = ARM_PCI_MMIO32_BASE;
-	d->mmio32_size = ARM_PCI_MMIO32_SIZE;
-	d->mmio64_base = ARM_PCI_MMIO64_BASE;
-	d->mmio64_size = ARM_PCI_MMIO64_SIZE;
-	d->serial_console = true;
+	d->pci.ecam_base = ARM_PCI_ECAM_BASE;
+	d->pci.ecam_size = ARM_PCI_ECAM_SIZE;
+	d->pci.io_cpu_base = ARM_PCI_IO_BASE;
+	d->pci.io_size = ARM_PCI_IO_SIZE;
+	d->pci.mmio32_base = ARM_PCI_MMIO32_BASE;
+	d->pci.mmio32_size = ARM_PCI_MMIO32_SIZE;
+	d->pci.mmio64_base = ARM_PCI_MMIO64_BASE;
+	d->pci.mmio64_size = ARM_PCI_MMIO64_SIZE;
+	d->chosen.serial_console = true;
 	d->rtc = true;
-	d->bootargs = "console=ttyS0 earlycon quiet";
-	d->initrd_start = 0x8f000000;
-	d->initrd_size = 0x123000;
-	d->kaslr_seed = 0x0123456789abcdefULL;
-	d->rng_seed[0] = 0x5a;
+	d->chosen.bootargs = "console=ttyS0 earlycon quiet";
+	d->chosen.initrd_start = 0x8f000000;
+	d->chosen.initrd_size = 0x123000;
+	d->chosen.kaslr_seed = 0x0123456789abcdefULL;
+	d->chosen.rng_seed[0] = 0x5a;
 }
 
 static void *build(const struct arm_fdt_desc *d)
@@ -227,9 +227,9 @@ START_TEST(gicv2_and_v3_plain)
 	void *fdt;
 
 	desc_init(&d, ARM_IRQCHIP_GICV2);
-	d.serial_console = false;
-	d.initrd_size = 0;
-	d.mmio64_size = 0;
+	d.chosen.serial_console = false;
+	d.chosen.initrd_size = 0;
+	d.pci.mmio64_size = 0;
 	d.rtc = false;
 	fdt = build(&d);
 	dtc_clean(fdt);
@@ -268,7 +268,7 @@ START_TEST(chosen_and_devices)
 	p = getprop(fdt, "/chosen", "kaslr-seed", &len);
 	ck_assert_int_eq(len, 8);
 	p = getprop(fdt, "/chosen", "rng-seed", &len);
-	ck_assert_int_eq(len, ARM_FDT_RNG_SEED_SIZE);
+	ck_assert_int_eq(len, DT_RNG_SEED_SIZE);
 	ck_assert_uint_eq(((const u8 *)p)[0], 0x5a);
 	p = getprop(fdt, "/memory@80000000", "reg", &len);
 	ck_assert_uint_eq(cell(p, 3), 256 * SZ_1M);
@@ -507,7 +507,7 @@ START_TEST(pvtime_layout)
 			d.nr_cpus = n;
 			d.nr_redist = n;
 			d.mpidr = ids;
-			d.initrd_size = 0;
+			d.chosen.initrd_size = 0;
 			d.pvtime_base = pv.base;
 			d.pvtime_size = pv.size;
 			fdt = build(&d);

@@ -217,22 +217,22 @@ static void desc_init(struct riscv_fdt_desc *d, u32 nr_cpus)
 	d->plic_base = RISCV_PLIC_BASE;
 	d->plic_size = 0x200000 + nr_cpus * 0x1000;
 	d->plic_ndev = 63;
-	d->ecam_base = RISCV_PCI_ECAM_BASE;
-	d->ecam_size = RISCV_PCI_ECAM_SIZE;
-	d->io_cpu_base = RISCV_PCI_IO_BASE;
-	d->io_size = RISCV_PCI_IO_SIZE;
-	d->mmio32_base = RISCV_PCI_MMIO32_BASE;
-	d->mmio32_size = RISCV_PCI_MMIO32_SIZE;
-	d->mmio64_base = RISCV_PCI_MMIO64_BASE;
-	d->mmio64_size = RISCV_PCI_MMIO64_SIZE;
+	d->pci.ecam_base = RISCV_PCI_ECAM_BASE;
+	d->pci.ecam_size = RISCV_PCI_ECAM_SIZE;
+	d->pci.io_cpu_base = RISCV_PCI_IO_BASE;
+	d->pci.io_size = RISCV_PCI_IO_SIZE;
+	d->pci.mmio32_base = RISCV_PCI_MMIO32_BASE;
+	d->pci.mmio32_size = RISCV_PCI_MMIO32_SIZE;
+	d->pci.mmio64_base = RISCV_PCI_MMIO64_BASE;
+	d->pci.mmio64_size = RISCV_PCI_MMIO64_SIZE;
 	d->pci_irq = RISCV_IRQ_PCI_INTX;
 	d->uart_base = RISCV_UART_BASE;
 	d->uart_irq = RISCV_IRQ_UART;
-	d->serial_console = true;
-	d->bootargs = "console=ttyS0 earlycon quiet";
-	d->initrd_start = 0x8f000000;
-	d->initrd_size = 0x123000;
-	d->rng_seed[0] = 0x5a;
+	d->chosen.serial_console = true;
+	d->chosen.bootargs = "console=ttyS0 earlycon quiet";
+	d->chosen.initrd_start = 0x8f000000;
+	d->chosen.initrd_size = 0x123000;
+	d->chosen.rng_seed[0] = 0x5a;
 }
 
 static void *build(const struct riscv_fdt_desc *d)
@@ -355,9 +355,9 @@ START_TEST(fdt_machine)
 	ck_assert_str_eq(getprop(fdt, "/chosen", "stdout-path", NULL),
 			 "/serial@10000000");
 	p = getprop(fdt, "/chosen", "linux,initrd-end", NULL);
-	ck_assert_uint_eq(fdt64_to_cpu(*(const fdt64_t *)p), 0x8f123000);
+	ck_assert_uint_eq(fdt64_ld((const fdt64_t *)p), 0x8f123000);
 	getprop(fdt, "/chosen", "rng-seed", &len);
-	ck_assert_int_eq(len, RISCV_FDT_RNG_SEED_SIZE);
+	ck_assert_int_eq(len, DT_RNG_SEED_SIZE);
 	free(fdt);
 }
 END_TEST
@@ -370,9 +370,9 @@ START_TEST(fdt_variants)
 
 	/* No 64-bit window, no initrd, virtio console: fewer properties. */
 	desc_init(&d, 1);
-	d.mmio64_size = 0;
-	d.initrd_size = 0;
-	d.serial_console = false;
+	d.pci.mmio64_size = 0;
+	d.chosen.initrd_size = 0;
+	d.chosen.serial_console = false;
 	fdt = build(&d);
 	dtc_clean(fdt);
 	getprop(fdt, "/pci@30000000", "ranges", &len);
