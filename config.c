@@ -139,6 +139,16 @@ static int opt_console(const struct option *o, const char *arg, void *ctx)
 	return -1;
 }
 
+/* kvmtool's --debug: debug messages (a later --loglevel still wins). */
+static int opt_debug(const struct option *o, const char *arg, void *ctx)
+{
+	struct kvm_config *cfg = ctx;
+
+	cfg->debug = true;
+	lkvm_loglevel = LOGLEVEL_DEBUG;
+	return 0;
+}
+
 static int opt_loglevel(const struct option *o, const char *arg, void *ctx)
 {
 	int l = parse_loglevel(arg);
@@ -285,7 +295,7 @@ int kvm_config_parse_run(struct kvm_config *cfg, int argc, const char **argv)
 	OPT_GROUP("VFIO options:"),
 	UNSUPPORTED(0, "vfio-pci", "[domain:]bus:dev.fn", "Assign a PCI device to the virtual machine"),
 	OPT_GROUP("Debug options:"),
-	{ OPT_BOOL, 0, "debug", &cfg->debug, NULL, "Print the vCPU registers when the guest ends abnormally" },
+	{ OPT_CALLBACK_NOARG, 0, "debug", NULL, NULL, "Enable debug messages (--loglevel debug)", opt_debug },
 	UNSUPPORTED_NOARG("debug-single-step", "Enable single stepping"),
 	{ OPT_BOOL, 0, "debug-ioport", &cfg->debug_ioport, NULL, "Log every port I/O access" },
 	{ OPT_BOOL, 0, "debug-mmio", &cfg->debug_mmio, NULL, "Log every MMIO access" },

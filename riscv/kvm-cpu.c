@@ -132,7 +132,7 @@ static int setup_sbi(struct kvm_cpu *vcpu)
 	} else if (vcpu->id == 0) {
 		a->sta = false;
 		if (!vcpu->kvm->cfg.no_pvtime && !vcpu->kvm->restore_snap)
-			pr_info("this host's KVM has no SBI steal-time (STA) "
+			pr_warn("this host's KVM has no SBI steal-time (STA) "
 				"extension: the guest sees no stolen time");
 	}
 	if (!riscv_get_u64(vcpu, RV_SBI_EXT(RISCV_KVM_SBI_EXT_DBCN), &v)) {

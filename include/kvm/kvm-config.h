@@ -36,7 +36,7 @@ struct kvm_config {
 	const char	*hugetlbfs;
 	enum kvm_console console;
 	bool		nodefaults;
-	bool		debug;		/* --debug: dump vCPU state on exit */
+	bool		debug;		/* --debug: debug messages */
 	bool		debug_ioport;
 	bool		debug_mmio;
 	bool		flat;		/* kernel loaded as a flat binary */

@@ -79,6 +79,8 @@ START_TEST(run_good)
 		"quiet x=1", "-m", "2G", "-c", "2", "--name", "vm1",
 		"--console", "serial", "--nodefaults", "--debug",
 		"--loglevel", "error")), 0);
+	/* --debug gives debug messages; a later --loglevel wins. */
+	ck_assert_int_eq(lkvm_loglevel, LOGLEVEL_ERROR);
 	lkvm_loglevel = -1;
 	ck_assert_str_eq(cfg.kernel, "bz");
 	ck_assert_str_eq(cfg.initrd, "rd");
@@ -89,6 +91,10 @@ START_TEST(run_good)
 	ck_assert(cfg.nodefaults && cfg.debug);
 	ck_assert_int_eq(kvm_config_finalize(&cfg), 0);
 	ck_assert_str_eq(cfg.cmdline, "quiet x=1");
+
+	ck_assert_int_eq(parse(&cfg, ARGS("--debug")), 0);
+	ck_assert_int_eq(lkvm_loglevel, LOGLEVEL_DEBUG);
+	lkvm_loglevel = -1;
 
 	/* Long forms with '=', attached short values, positional kernel. */
 	ck_assert_int_eq(parse(&cfg, ARGS("--mem=512", "-c4", "--params=a b",

@@ -286,14 +286,38 @@ END_TEST
 
 START_TEST(mismatched_size)
 {
+	struct snapshot_mem mem = { .fd = -1 };
+	struct snapshot *s = NULL;
 	u64 big = 1ULL << 40;
+	char buf[8], msg[512];
+	int pfd[2], saved, ret;
+	ssize_t n;
 
 	setup();
 	write_snapshot();
+	/* A section of another size than its reader expects. */
+	ck_assert_int_eq(snapshot_read(dir, &s, &mem), 0);
+	ck_assert_int_eq(pipe(pfd), 0);
+	saved = dup(2);
+	dup2(pfd[1], 2);
+	lkvm_loglevel = LOGLEVEL_ERROR;
+	ret = snap_get(s, "config", 1, buf, sizeof(buf));
+	lkvm_loglevel = -1;
+	dup2(saved, 2);
+	close(saved);
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = 0;
+	close(pfd[0]);
+	ck_assert_int_eq(ret, -EPROTO);
+	ck_assert_msg(strstr(msg, "section config is 6 bytes, expected 8"),
+		      "got: %s", msg);
+	close(mem.fd);
+	snapshot_free(s);
 	/* RAM size larger than the file holds. */
 	patch(64, &big, 8);
 	fix_header_crc();
-	EXPECT_REJECT("truncated");
+	EXPECT_REJECT("bytes, the snapshot needs");
 	teardown();
 }
 END_TEST
