@@ -12,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "kvm/kvm.h"
 #include "kvm/kvm-cpu.h"
@@ -150,11 +152,24 @@ int kvm__init_ram(struct kvm *kvm)
 	}
 	if (dir) {
 		char path[PATH_MAX];
+		struct statfs sfs;
 		struct stat st;
 
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			pr_err("--hugetlbfs %s: not a directory", dir);
 			return -ENOTDIR;
+		}
+		if (statfs(dir, &sfs) < 0 || sfs.f_type != HUGETLBFS_MAGIC) {
+			pr_err("--hugetlbfs %s: not a hugetlbfs mount "
+			       "(mount -t hugetlbfs none %s)", dir, dir);
+			return -EINVAL;
+		}
+		if (sfs.f_bsize <= 0 || kvm->ram_size % sfs.f_bsize) {
+			pr_err("--hugetlbfs %s: -m %llu MiB is not a multiple of "
+			       "its %ld KiB pages", dir,
+			       (unsigned long long)(kvm->ram_size >> 20),
+			       (long)sfs.f_bsize >> 10);
+			return -EINVAL;
 		}
 		snprintf(path, sizeof(path), "%s/lkvm-XXXXXX", dir);
 		kvm->ram_fd = mkstemp(path);

@@ -305,4 +305,40 @@ else
 	t_wait_exit $pid 10
 fi
 
+# 9. --hugetlbfs: guest RAM from huge pages (a hugetlbfs mount of this
+#    test's own, with 8 more 2 MiB pages reserved for it, both undone after);
+#    a directory on another file system is refused with one line.
+HP=$T_TMP/huge
+nr=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+if [ "$(id -u)" != 0 ]; then
+	t_fail "--hugetlbfs" "needs root (to mount hugetlbfs and reserve huge pages)"
+elif ! mkdir -p "$HP" || ! echo $((nr + 8)) >/proc/sys/vm/nr_hugepages ||
+     ! mount -t hugetlbfs -o pagesize=2M none "$HP"; then
+	t_fail "--hugetlbfs" "cannot reserve 2 MiB huge pages or mount hugetlbfs here"
+else
+	free0=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)
+	run_guest huge hello.bin --hugetlbfs "$HP"
+	if [ $RC -eq 0 ] && grep -q "^Hello from an lkvm guest" "$OUT" &&
+	   [ "$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)" = "$free0" ]; then
+		t_ok "--hugetlbfs: the guest runs on huge pages, all given back after"
+	else
+		t_fail "--hugetlbfs" "status $RC" "$ERR"
+	fi
+	run_guest huge-odd hello.bin --hugetlbfs "$HP" -m 15
+	if [ $RC -ne 0 ] && [ "$(wc -l <"$ERR")" = 1 ] &&
+	   grep -q "is not a multiple of its 2048 KiB pages" "$ERR"; then
+		t_ok "--hugetlbfs: RAM that is not whole huge pages is refused"
+	else
+		t_fail "--hugetlbfs with -m 15" "status $RC" "$ERR"
+	fi
+	umount "$HP"
+fi
+echo "$nr" >/proc/sys/vm/nr_hugepages 2>/dev/null
+run_guest huge-notfs hello.bin --hugetlbfs "$T_TMP"
+if [ $RC -ne 0 ] && [ "$(wc -l <"$ERR")" = 1 ] && grep -q "not a hugetlbfs mount" "$ERR"; then
+	t_ok "--hugetlbfs on another file system: one clear line"
+else
+	t_fail "--hugetlbfs on another file system" "status $RC" "$ERR"
+fi
+
 t_summary "host-KVM guest tests"
