@@ -22,6 +22,8 @@ struct pci_host {
 	struct kvm		*kvm;
 	struct pci_layout	layout;
 	pthread_mutex_t		lock;		/* devs[], cf8 latch */
+	/* Serialises decode changes and the decode_changed hooks. */
+	pthread_mutex_t		decode_lock;
 	struct pci_dev		*devs[PCI_MAX_DEVFN];
 	u8			next_slot;
 	u32			cf8;
@@ -534,6 +536,8 @@ int pci_host_finalize(struct kvm *kvm)
 		}
 		pdev->intx_deferred = false;
 	}
+	/* Doorbells where the BARs preassigned or restored decode. */
+	pci_decode_sync(kvm);
 	return 0;
 }
 
@@ -557,14 +561,61 @@ static bool touches(u32 off, u32 len, u32 start, u32 size)
 	return off < start + size && start < off + len;
 }
 
+bool pci_bar_decodes(struct pci_dev *pdev, int b, u64 addr, u32 len)
+{
+	struct pci_bar *bar = &pdev->bar[b];
+	struct bus *bus = bar_bus(pdev, b);
+
+	return bar->mapped && addr >= bar->addr &&
+	       addr + len <= bar->addr + bar->size &&
+	       bus_lookup(bus, addr) == &bar->range &&
+	       bus_lookup(bus, addr + len - 1) == &bar->range;
+}
+
+/* Every device's decode_changed hook, in two passes (decode_lock held). */
+static void decode_changed(struct pci_host *h)
+{
+	struct pci_dev *devs[PCI_MAX_DEVFN];
+	int add, d;
+
+	pthread_mutex_lock(&h->lock);
+	memcpy(devs, h->devs, sizeof(devs));
+	pthread_mutex_unlock(&h->lock);
+	for (add = 0; add < 2; add++) {
+		for (d = 0; d < PCI_MAX_DEVFN; d++) {
+			struct pci_dev *p = devs[d];
+
+			if (p && p->ops && p->ops->decode_changed)
+				p->ops->decode_changed(p, add);
+		}
+	}
+}
+
+void pci_decode_sync(struct kvm *kvm)
+{
+	struct pci_host *h = kvm->pci;
+
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->decode_lock);
+	decode_changed(h);
+	pthread_mutex_unlock(&h->decode_lock);
+}
+
 void pci_cfg_write(struct pci_dev *pdev, u32 off, const u8 *data, u32 len)
 {
-	bool msix_was = false, msix_now, mask_was = false;
+	struct pci_host *h = pdev->kvm->pci;
+	bool msix_was = false, msix_now, mask_was = false, decode;
 	u16 cmd_was;
 	u32 i;
 
 	if (off >= PCI_CFG_SIZE || len > 4 || (off & 3) + len > 4)
 		return;
+	/* Decode changes happen one at a time, each followed by the hooks. */
+	decode = h && (touches(off, len, PCI_COMMAND, 2) ||
+		       touches(off, len, PCI_BASE_ADDRESS_0, 24));
+	if (decode)
+		pthread_mutex_lock(&h->decode_lock);
 	pthread_mutex_lock(&pdev->lock);
 	cmd_was = pci_cfg_get16(pdev, PCI_COMMAND);
 	if (pdev->msix) {
@@ -603,6 +654,10 @@ void pci_cfg_write(struct pci_dev *pdev, u32 off, const u8 *data, u32 len)
 	if (pdev->ops && pdev->ops->cfg_write)
 		pdev->ops->cfg_write(pdev, off, len);
 	pthread_mutex_unlock(&pdev->lock);
+	if (decode) {
+		decode_changed(h);
+		pthread_mutex_unlock(&h->decode_lock);
+	}
 }
 
 /* ------------------------------------------------------------ device */
@@ -837,6 +892,7 @@ int pci_host_init(struct kvm *kvm)
 		return -ENOMEM;
 	h->kvm = kvm;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->decode_lock, NULL);
 	kvm__arch_pci_layout(kvm, &h->layout);
 	l = &h->layout;
 	h->mmio32_next = l->mmio32_base;

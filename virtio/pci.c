@@ -598,22 +598,30 @@ static void legacy_bar_io(struct kvm_cpu *vcpu, u64 off, u8 *data, u32 len,
 
 /* ---------------------------------------------------------- doorbells */
 
+/* Where queue @q's doorbell decodes to this device now (0: nowhere). */
 static u64 notify_addr(struct virtio_pci *vp, u16 q)
 {
-	struct pci_bar *bar;
+	bool legacy = vp->vdev->legacy;
+	int b = legacy ? VPCI_BAR_LEGACY : VPCI_BAR_MODERN;
+	struct pci_bar *bar = &vp->pdev.bar[b];
+	u64 addr;
 
-	if (vp->vdev->legacy) {
-		bar = &vp->pdev.bar[VPCI_BAR_LEGACY];
-		return bar->mapped ? bar->addr + LEG_QUEUE_NOTIFY : 0;
-	}
-	bar = &vp->pdev.bar[VPCI_BAR_MODERN];
-	return bar->mapped ? bar->addr + VPCI_NOTIFY_OFF +
-			     q * VPCI_NOTIFY_MULT : 0;
+	if (!bar->mapped)
+		return 0;
+	addr = bar->addr + (legacy ? LEG_QUEUE_NOTIFY :
+			    VPCI_NOTIFY_OFF + q * VPCI_NOTIFY_MULT);
+	return pci_bar_decodes(&vp->pdev, b, addr, 2) ? addr : 0;
 }
 
-/* Re-point every queue's ioeventfd at the BAR's current address. */
-static void update_ioeventfds(struct virtio_pci *vp)
+/*
+ * Keep each queue's ioeventfd where its doorbell decodes: taken down in
+ * the first pass, set up in the second, so that two devices never claim
+ * one address in KVM.  Meanwhile a kick reaches the bus handler, which
+ * notifies the queue itself: no doorbell is lost.
+ */
+static void vpci_decode_changed(struct pci_dev *pdev, bool add)
 {
+	struct virtio_pci *vp = container_of(pdev, struct virtio_pci, pdev);
 	struct virtio_dev *vdev = vp->vdev;
 	struct kvm *kvm = vdev->kvm;
 	bool pio = vdev->legacy;
@@ -627,26 +635,22 @@ static void update_ioeventfds(struct virtio_pci *vp)
 
 		if (vq->ioeventfd < 0 || now == old)
 			continue;
-		/* New first, then old: a kick in between reaches the bus
-		 * handler, which notifies the queue itself. */
-		if (now && kvm__ioeventfd(kvm, now, 2, vq->ioeventfd, pio, true,
-					  pio, q))
-			pr_warn_once("%s: ioeventfd at 0x%llx failed", vdev->name,
-				     (unsigned long long)now);
-		if (old)
-			kvm__ioeventfd(kvm, old, 2, vq->ioeventfd, pio, false,
-				       pio, q);
-		vp->ioev_addr[q] = now;
+		if (!add) {
+			if (old)
+				kvm__ioeventfd(kvm, old, 2, vq->ioeventfd, pio,
+					       false, pio, q);
+			vp->ioev_addr[q] = 0;
+		} else if (now) {
+			if (kvm__ioeventfd(kvm, now, 2, vq->ioeventfd, pio,
+					   true, pio, q))
+				pr_warn_once("%s: ioeventfd at 0x%llx failed "
+					     "(kicks take the slow path)",
+					     vdev->name,
+					     (unsigned long long)now);
+			else
+				vp->ioev_addr[q] = now;
+		}
 	}
-}
-
-static void vpci_bar_update(struct pci_dev *pdev, int bar, bool old_mapped,
-			    u64 old_addr)
-{
-	struct virtio_pci *vp = container_of(pdev, struct virtio_pci, pdev);
-
-	if (bar == VPCI_BAR_MODERN || bar == VPCI_BAR_LEGACY)
-		update_ioeventfds(vp);
 }
 
 /*
@@ -715,7 +719,7 @@ static void vpci_cfg_write(struct pci_dev *pdev, u32 off, u32 len)
 }
 
 static const struct pci_dev_ops vpci_pci_ops = {
-	.bar_update	= vpci_bar_update,
+	.decode_changed	= vpci_decode_changed,
 	.cfg_read	= vpci_cfg_read,
 	.cfg_write	= vpci_cfg_write,
 };
@@ -910,7 +914,7 @@ static int vpci_restore(struct vm_device *dev, struct snapshot *snap)
 		}
 	}
 	pthread_mutex_unlock(&vp->lock);
-	update_ioeventfds(vp);
+	pci_decode_sync(vdev->kvm);
 	if (vdev->ops->restore)
 		ret = vdev->ops->restore(vdev, snap, dev->name);
 	return ret;

@@ -92,6 +92,17 @@ struct pci_dev_ops {
 	void (*cfg_read)(struct pci_dev *pdev, u32 off, u32 len);
 	/* MSI-X was enabled or disabled, or INTx got masked (lock held). */
 	void (*irq_mode_changed)(struct pci_dev *pdev);
+	/*
+	 * What the buses decode changed (a BAR of any device was mapped,
+	 * moved or unmapped).  Called for every device, twice, without
+	 * device locks but with all other decode changes held off: first
+	 * with @add false, to take down what no longer decodes to this
+	 * device, then with @add true, to set up what now does.  A doorbell
+	 * ioeventfd, which KVM matches before lkvm's buses see an access,
+	 * must exist only where its BAR wins the decode (pci_bar_decodes),
+	 * or a device whose BAR overlaps it would lose its doorbells.
+	 */
+	void (*decode_changed)(struct pci_dev *pdev, bool add);
 };
 
 struct pci_dev {
@@ -189,6 +200,14 @@ void pci_intx_set(struct pci_dev *pdev, bool level);
 /* MSI-X table/PBA accesses, for the device's BAR handler. */
 bool pci_msix_access(struct pci_dev *pdev, int bar, u64 off, u8 *data,
 		     u32 len, bool is_write);
+
+/*
+ * True if @len bytes at @addr decode to @bar of @pdev now (it is mapped and
+ * no BAR decoded later overlaps them).  For decode_changed hooks.
+ */
+bool pci_bar_decodes(struct pci_dev *pdev, int bar, u64 addr, u32 len);
+/* Run every device's decode_changed hooks (after a restore). */
+void pci_decode_sync(struct kvm *kvm);
 
 /* --- Host bridge. --- */
 int pci_host_init(struct kvm *kvm);

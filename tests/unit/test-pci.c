@@ -137,7 +137,66 @@ struct tdev {
 	int		last_update_bar;
 	bool		last_old_mapped;
 	u64		last_old_addr;
+	int		decode_calls;
+	u64		doorbell;	/* where it "registered" one (0: none) */
 };
+
+/*
+ * A stand-in for KVM's ioeventfds, as virtio-pci keeps them: each device
+ * holds a doorbell at BAR1 + 8 where that decodes to it; KVM refuses two on
+ * one address, so one may never be set up before the other is gone.
+ */
+#define DOORBELL_OFF	8
+static bool track_doorbells;	/* only bar_overlap_doorbells */
+static int doorbell_holders;
+static u64 doorbells_held[8];
+
+static void doorbell_claim(u64 addr, bool claim)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(doorbells_held); i++) {
+		if (claim)
+			ck_assert_msg(doorbells_held[i] != addr,
+				      "two doorbells at 0x%llx",
+				      (unsigned long long)addr);
+		else if (doorbells_held[i] == addr)
+			doorbells_held[i] = 0;
+	}
+	for (i = 0; claim && i < ARRAY_SIZE(doorbells_held); i++) {
+		if (!doorbells_held[i]) {
+			doorbells_held[i] = addr;
+			return;
+		}
+	}
+	ck_assert(!claim);
+}
+
+static void tdev_decode_changed(struct pci_dev *pdev, bool add)
+{
+	struct tdev *t = pdev->priv;
+	struct pci_bar *bar = &pdev->bar[1];
+	u64 want = 0;
+
+	t->decode_calls++;
+	if (!track_doorbells)
+		return;
+	if (bar->mapped && pci_bar_decodes(pdev, 1, bar->addr + DOORBELL_OFF, 2))
+		want = bar->addr + DOORBELL_OFF;
+	if (want == t->doorbell)
+		return;
+	if (!add) {
+		if (t->doorbell) {
+			doorbell_claim(t->doorbell, false);
+			doorbell_holders--;
+		}
+		t->doorbell = 0;
+	} else if (want) {
+		doorbell_claim(want, true);
+		doorbell_holders++;
+		t->doorbell = want;
+	}
+}
 
 static void probe_io(struct kvm_cpu *vcpu, u64 off, u8 *data, u32 len,
 		     bool is_write, void *opaque)
@@ -173,6 +232,7 @@ static void tdev_bar_update(struct pci_dev *pdev, int bar, bool old_mapped,
 
 static const struct pci_dev_ops tdev_ops = {
 	.bar_update	= tdev_bar_update,
+	.decode_changed	= tdev_decode_changed,
 };
 
 static void tdev_exit(struct vm_device *dev)
@@ -783,6 +843,70 @@ START_TEST(bar_overlap)
 	cfg_wr(kvm, b->pdev.devfn, PCI_COMMAND, 2, 0);
 	ck_assert_ptr_eq(bus_lookup(&kvm->pio_bus, 0x7000),
 			 &a->pdev.bar[0].range);
+	pci_kvm_free(kvm);
+}
+END_TEST
+
+/*
+ * Overlapping BARs and what lives outside the buses (KVM's ioeventfds):
+ * every decode change runs every device's decode_changed hook, in a pass
+ * that takes down and then one that sets up, so that the device whose BAR
+ * wins an address holds its doorbell there, and never two at once.
+ */
+START_TEST(bar_overlap_doorbells)
+{
+	const u64 X = 0xc1000000;
+	struct tdev *a, *b;
+	struct kvm *kvm;
+	int calls;
+
+	/* (Earlier tests run without fork may have left some.) */
+	doorbell_holders = 0;
+	memset(doorbells_held, 0, sizeof(doorbells_held));
+	track_doorbells = true;
+	kvm = pci_kvm_new(0);
+	a = tdev_new(kvm, "a", false);
+	b = tdev_new(kvm, "b", false);
+	program_bars(kvm, a, 0x7000, X, 0xc2000000, 0xc3000000, CMD_DECODE);
+	program_bars(kvm, b, 0x7100, 0xc1100000, 0xc2100000, 0xc3100000,
+		     CMD_DECODE);
+	ck_assert_uint_eq(a->doorbell, X + DOORBELL_OFF);
+	ck_assert_uint_eq(b->doorbell, 0xc1100000 + DOORBELL_OFF);
+	ck_assert(pci_bar_decodes(&a->pdev, 1, X, 4));
+	ck_assert(!pci_bar_decodes(&a->pdev, 1, X + 0xffe, 4));	/* past it */
+
+	/* b's BAR1 onto a's: a's doorbell goes, b's comes, never both. */
+	calls = a->decode_calls;
+	cfg_wr(kvm, b->pdev.devfn, PCI_BASE_ADDRESS_1, 4, X);
+	ck_assert_int_eq(a->decode_calls, calls + 2);	/* one per pass */
+	ck_assert(!pci_bar_decodes(&a->pdev, 1, X + DOORBELL_OFF, 2));
+	ck_assert(pci_bar_decodes(&b->pdev, 1, X + DOORBELL_OFF, 2));
+	ck_assert_uint_eq(a->doorbell, 0);
+	ck_assert_uint_eq(b->doorbell, X + DOORBELL_OFF);
+	ck_assert_int_eq(doorbell_holders, 1);
+
+	/* b moves away: a's doorbell comes back. */
+	cfg_wr(kvm, b->pdev.devfn, PCI_BASE_ADDRESS_1, 4, 0xc1200000);
+	ck_assert_uint_eq(a->doorbell, X + DOORBELL_OFF);
+	ck_assert_uint_eq(b->doorbell, 0xc1200000 + DOORBELL_OFF);
+	ck_assert_int_eq(doorbell_holders, 2);
+
+	/* b's 16 KiB BAR2 over a's BAR1 hides a's doorbell too. */
+	cfg_wr(kvm, b->pdev.devfn, PCI_BASE_ADDRESS_2, 4, X);
+	cfg_wr(kvm, b->pdev.devfn, PCI_BASE_ADDRESS_3, 4, 0);
+	ck_assert_uint_eq(a->doorbell, 0);
+	/* a decoding anew wins again. */
+	cfg_wr(kvm, a->pdev.devfn, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	ck_assert_uint_eq(a->doorbell, 0);
+	cfg_wr(kvm, a->pdev.devfn, PCI_COMMAND, 2, CMD_DECODE);
+	ck_assert_uint_eq(a->doorbell, X + DOORBELL_OFF);
+	/* Memory decode off: no doorbells at all. */
+	cfg_wr(kvm, a->pdev.devfn, PCI_COMMAND, 2, 0);
+	cfg_wr(kvm, b->pdev.devfn, PCI_COMMAND, 2, 0);
+	ck_assert_uint_eq(a->doorbell, 0);
+	ck_assert_uint_eq(b->doorbell, 0);
+	ck_assert_int_eq(doorbell_holders, 0);
+	track_doorbells = false;
 	pci_kvm_free(kvm);
 }
 END_TEST
@@ -2104,6 +2228,7 @@ static Suite *pci_suite(void)
 	tcase_add_test(tc, bar_add_checks);
 	tcase_add_test(tc, bar_move);
 	tcase_add_test(tc, bar_overlap);
+	tcase_add_test(tc, bar_overlap_doorbells);
 	tcase_add_test(tc, command_gating);
 	tcase_add_test(tc, ecam_and_cf8);
 	tcase_add_test(tc, msix_masking);
