@@ -341,4 +341,33 @@ else
 	t_fail "--hugetlbfs on another file system" "status $RC" "$ERR"
 fi
 
+# 10. On a terminal: lkvm puts it in raw mode while the guest runs and
+#     gives it back as it was when SIGINT ends the VM (status 0, stopped in
+#     order); the terminal is a pty that script(1) provides.
+if command -v script >/dev/null; then
+	TT=$T_TMP/tty
+	mkdir -p "$TT"
+	cat >"$TT/run.sh" <<EOF
+stty -g >"$TT/before"
+"$LKVM" run -k "$G/spin.bin" -m 16 -c 1 --name t-tty </dev/tty >"$TT/out" 2>"$TT/err" &
+p=\$!
+i=0
+while ! grep -q tick "$TT/out" 2>/dev/null && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+stty -g >"$TT/during"
+kill -INT \$p
+wait \$p
+echo \$? >"$TT/rc"
+stty -g >"$TT/after"
+EOF
+	timeout 60 script -qec "sh $TT/run.sh" /dev/null >/dev/null 2>&1 </dev/null
+	if [ -s "$TT/before" ] && [ "$(cat "$TT/rc" 2>/dev/null)" = 0 ] &&
+	   ! cmp -s "$TT/before" "$TT/during" && cmp -s "$TT/before" "$TT/after"; then
+		t_ok "terminal: raw while the guest runs, restored after SIGINT (status 0)"
+	else
+		t_fail "terminal raw mode and SIGINT" "rc $(cat "$TT/rc" 2>/dev/null), before $(cat "$TT/before" 2>/dev/null), during $(cat "$TT/during" 2>/dev/null), after $(cat "$TT/after" 2>/dev/null)" "$TT/err"
+	fi
+else
+	t_fail "terminal raw mode and SIGINT" "script(1) (bsdutils) is not installed"
+fi
+
 t_summary "host-KVM guest tests"
