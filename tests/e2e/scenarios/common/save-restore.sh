@@ -2,7 +2,8 @@
 # Save and restore a running Linux guest with 2 vCPUs: L2 counts (console
 # and raw disk records); L1 loads its CPUs so that stolen time grows;
 # pause, save, stop, then run --restore in a new lkvm.  After the restore
-# the count goes on in the same boot, the disk records are intact, rng,
+# the count goes on in the same boot (its uptime goes on; steal grew under
+# the load before the save), the disk records are intact, rng,
 # blk, 9p and MSI-X work, and each vCPU's stolen time has not gone back,
 # grew by less than 100 ms across the restore, and grows again under load.
 # Stolen time at save and just after the restore is read from the vCPUs'
@@ -78,7 +79,9 @@ if [ "$n1" -ne $((n0 + 1)) ] || log_has $LOG2 'L2-INIT-OK'; then
 fi
 # Stolen time per vCPU: records (ns) across the restore; the guest's
 # view (st=A,B in 10 ms ticks) never goes back and grows under load.
-verdict=$(awk -v s1="$S1" -v s2="$S2" -v b="$before" -v a="$after" -v f="$final" 'BEGIN {
+start=$(first $LOG1)
+note "first count:   $start"
+verdict=$(awk -v s1="$S1" -v s2="$S2" -v b="$before" -v a="$after" -v f="$final" -v s0="$start" 'BEGIN {
 	n = split(s1, x, ","); split(s2, y, ",")
 	if (n < 2) { print "no stolen-time records (" s1 ")"; exit }
 	for (i = 1; i <= n; i++) {
@@ -86,8 +89,15 @@ verdict=$(awk -v s1="$S1" -v s2="$S2" -v b="$before" -v a="$after" -v f="$final"
 		if (y[i] < x[i]) { print "cpu" i-1 " record went back " x[i] " -> " y[i]; exit }
 		if (y[i] - x[i] >= 100000000) { print "cpu" i-1 " record grew " (y[i]-x[i])/1e6 " ms across the restore"; exit }
 	}
-	split(b, B, "st="); split(a, A, "st="); split(f, F, "st=")
-	nb = split(B[2], sb, ","); split(A[2], sa, ","); split(F[2], sf, ",")
+	split(b, B, "st="); split(a, A, "st="); split(f, F, "st="); split(s0, Z, "st=")
+	nb = split(B[2], sb, ","); split(A[2], sa, ","); split(F[2], sf, ","); split(Z[2], sz, ",")
+	# The same boot: the guest uptime goes on (no new boot from 0).
+	split(b, UB, "up="); split(a, UA, "up="); ub = UB[2] + 0; ua = UA[2] + 0
+	if (ua < ub || ua > ub + 60) { print "guest uptime went " ub " -> " ua " s across the restore"; exit }
+	# The L1 hogs before the save made steal grow.
+	g = 0
+	for (i = 1; i <= nb; i++) g += sb[i] - sz[i]
+	if (g <= 0) { print "steal did not grow under load before the save (" Z[2] " -> " B[2] ")"; exit }
 	for (i = 1; i <= nb; i++) {
 		if (sa[i] < sb[i]) { print "cpu" i-1 " guest steal went back " sb[i] " -> " sa[i]; exit }
 		if (sf[i] <= sa[i]) { print "cpu" i-1 " steal did not grow under load after restore"; exit }
