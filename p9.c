@@ -1510,6 +1510,34 @@ out:
 	return err;
 }
 
+/*
+ * The open file of @fid for a Tread or Twrite at @off: 0 with *@fp (for
+ * fid_put), *@fd, *@kind and *@nonblock set, or -errno.
+ */
+static int io_fid(struct p9_server *s, u32 fid, u64 off, struct p9_fid **fp,
+		  int *fd, mode_t *kind, bool *nonblock)
+{
+	struct p9_fid *f;
+	int err = 0;
+
+	if (off > INT64_MAX)
+		return -EINVAL;
+	f = fid_get(s, fid);
+	if (!f)
+		return -EBADF;
+	*fd = fid_fd(f, kind, nonblock);
+	if (*fd < 0)
+		err = -EBADF;
+	else if (S_ISDIR(*kind))
+		err = -EISDIR;
+	if (err) {
+		fid_put(s, f);
+		return err;
+	}
+	*fp = f;
+	return 0;
+}
+
 static int op_read(struct p9_ctx *c)
 {
 	struct p9_server *s = c->s;
@@ -1525,22 +1553,10 @@ static int op_read(struct p9_ctx *c)
 
 	count = get32(c);
 	err = in_done(c);
+	if (!err)
+		err = io_fid(s, fid, off, &f, &fd, &kind, &nonblock);
 	if (err)
 		return err;
-	if (off > INT64_MAX)
-		return -EINVAL;
-	f = fid_get(s, fid);
-	if (!f)
-		return -EBADF;
-	fd = fid_fd(f, &kind, &nonblock);
-	if (fd < 0) {
-		err = -EBADF;
-		goto out;
-	}
-	if (S_ISDIR(kind)) {
-		err = -EISDIR;
-		goto out;
-	}
 	count = min_t(u32, count, c->limit - P9_IOHDR);
 	while (done < count) {
 		nr = iov_slice(c->resp, c->nr_resp, P9_IOHDR + done,
@@ -1572,7 +1588,6 @@ static int op_read(struct p9_ctx *c)
 		c->data_len = done;
 		put32(c, done);
 	}
-out:
 	fid_put(s, f);
 	return err;
 }
@@ -1596,22 +1611,10 @@ static int op_write(struct p9_ctx *c)
 	data = c->msg + c->off;
 	c->off += count;
 	err = in_done(c);
+	if (!err)
+		err = io_fid(s, fid, off, &f, &fd, &kind, &nonblock);
 	if (err)
 		return err;
-	if (off > INT64_MAX)
-		return -EINVAL;
-	f = fid_get(s, fid);
-	if (!f)
-		return -EBADF;
-	fd = fid_fd(f, &kind, &nonblock);
-	if (fd < 0) {
-		err = -EBADF;
-		goto out;
-	}
-	if (S_ISDIR(kind)) {
-		err = -EISDIR;
-		goto out;
-	}
 	while (done < count) {
 		if (S_ISFIFO(kind)) {
 			if (!nonblock) {
@@ -1641,7 +1644,6 @@ static int op_write(struct p9_ctx *c)
 		err = 0;
 	if (!err)
 		put32(c, done);
-out:
 	fid_put(s, f);
 	return err;
 }
