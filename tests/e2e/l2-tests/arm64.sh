@@ -11,6 +11,9 @@
 #                   of config space, BARs read as 0 at enumeration and
 #                   assigned by Linux, random bytes, and its interrupts
 #                   through the ITS, the GICv2m frame, or INTx
+#   pcie=N          N virtio PCI functions, each with 4096 bytes of config
+#                   space and a PCI Express capability, version 1,
+#                   endpoint, in its list (printed lspci-style)
 t=$LKVM_TEST
 bad() { echo "L2-TEST $t FAIL $*"; exit 0; }
 out=''
@@ -95,6 +98,37 @@ check_pci() {
 	out="$out pci=$bdf cfg=$cfg bars-assigned=$assigned zero-at-boot=$zero at=$bars irq=[$irq]"
 }
 
+# cfg_byte FILE OFFSET: one byte of a config space file, in decimal.
+cfg_byte() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
+
+check_pcie() {
+	n=0 list=''
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1af4 ] || continue
+		n=$((n + 1))
+		cfg=$(wc -c <"$d/config")
+		[ "$cfg" = 4096 ] || bad "${d##*/}: config space is $cfg bytes"
+		# Walk the capability list from 0x34 to the Express one (0x10).
+		p=$(cfg_byte "$d/config" 52) caps='' exp=''
+		i=0
+		while [ "$p" -ne 0 ] && [ $i -lt 48 ]; do
+			id=$(cfg_byte "$d/config" "$p")
+			caps="$caps$(printf '%02x' "$id")@$(printf '%x' "$p") "
+			if [ "$id" = 16 ]; then
+				f=$(cfg_byte "$d/config" $((p + 2)))
+				exp="v$((f & 15)),type$(((f >> 4) & 15))"
+			fi
+			p=$(cfg_byte "$d/config" $((p + 1)))
+			i=$((i + 1))
+		done
+		[ "$exp" = v1,type0 ] ||
+			bad "${d##*/}: no PCI Express v1 endpoint capability (caps: $caps, express: $exp)"
+		list="$list ${d##*/}[$(cat "$d/device"):Express(v1)Endpoint,cfg=$cfg]"
+	done
+	[ "$n" = "$1" ] || bad "$n virtio PCI functions, want $1"
+	out="$out pcie:$list"
+}
+
 IFS=,
 for c in $LKVM_ARG; do
 	case $c in
@@ -102,6 +136,7 @@ for c in $LKVM_ARG; do
 	pmu) check_pmu ;;
 	pvtime | nopvtime) check_pvtime "$c" ;;
 	pci=*) check_pci "${c#*=}" ;;
+	pcie=*) check_pcie "${c#*=}" ;;
 	'') ;;
 	*) bad "unknown check '$c'" ;;
 	esac
