@@ -167,11 +167,36 @@ for n in "${SCEN[@]}"; do run_hook "$n" pre; done
 
 # --- run L1 --------------------------------------------------------------------
 L1_BOOT_TIMEOUT=${E2E_L1_BOOT_TIMEOUT:-120}
-# The longest L1 stays silent when all is well is one scenario (its time
-# limit); past that its watchdog prints E2E-L1-ALIVE every 10 s.
-IDLE_TIMEOUT=${E2E_IDLE_TIMEOUT:-$((SC_TIMEOUT + 60))}
+# While a scenario runs, the watchdog of l1-lib.sh prints E2E-L1-TICK
+# every 10 s, and no other phase of L1 is silent for long: once a tick has
+# been seen, a minute of silence means L1 hung.  An L1 init without ticks
+# (riscv64's) may be silent for a whole scenario.
+IDLE_TIMEOUT=${E2E_IDLE_TIMEOUT:-60}
+IDLE_NOTICK=$((SC_TIMEOUT + 60))
 MARKS=$OUT/markers.txt
 : >"$MARKS"
+# qemu_threads TIMEOUT_PID FILE: what QEMU's threads do (CPU time each used
+# in one second, state, wait channel) into FILE, and a one-line summary:
+# a wedged emulator spins or sleeps in all its vCPU threads.
+qemu_threads() {
+	local q t busy=0 n=0
+	q=$(pgrep -P "$1" | head -n1)
+	[[ -n $q ]] || { echo "no QEMU process"; return; }
+	declare -A t0=()
+	for t in /proc/"$q"/task/*; do t0[${t##*/}]=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null); done
+	sleep 1
+	{
+		echo "QEMU pid $q: tid, CPU ticks in 1 s, state, wchan, name"
+		for t in /proc/"$q"/task/*; do
+			local d=$(($(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0) - ${t0[${t##*/}]:-0}))
+			echo "${t##*/} $d $(awk '{ print $3 }' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null) $(cat "$t/comm" 2>/dev/null)"
+		done
+	} >"$2"
+	n=$(($(wc -l <"$2") - 1))
+	busy=$(awk 'NR > 1 && $2 > 50 { b++ } END { print b + 0 }' "$2")
+	echo "$busy of $n threads busy (${2##*/})"
+}
+
 # stream T0 QPID SFX: show markers, everything scenarios print (and with
 # E2E_VERBOSE=1 all the console) with the host time since QEMU started;
 # record the shown lines in markers.txt. Stops QEMU (QPID) if L1 has not
@@ -180,7 +205,7 @@ MARKS=$OUT/markers.txt
 # l1-fail$SFX).
 stream() {
 	local t0=$1 qpid=$2 sfx=$3 line chunk pending='' now el show inside=0 booted=0 rc
-	local last=$1 cur=''
+	local last=$1 cur='' idle=$IDLE_NOTICK
 	while :; do
 		if IFS= read -r -t 2 chunk; then
 			rc=0 line=$pending$chunk pending=''
@@ -193,8 +218,8 @@ stream() {
 					echo "L1 did not reach its init within ${L1_BOOT_TIMEOUT}s (E2E_L1_BOOT_TIMEOUT)" >"$OUT/l1-fail$sfx"
 					kill -TERM "$qpid" 2>/dev/null
 					booted=2
-				elif [[ $booted == 1 ]] && (((now - last) / 1000000 >= IDLE_TIMEOUT)); then
-					echo "L1 HUNG: it printed nothing for ${IDLE_TIMEOUT}s${cur:+ (in scenario $cur)} (E2E_IDLE_TIMEOUT)" >"$OUT/l1-fail$sfx"
+				elif [[ $booted == 1 ]] && (((now - last) / 1000000 >= idle)); then
+					echo "L1 HUNG: it printed nothing for ${idle}s${cur:+ (in scenario $cur)} (E2E_IDLE_TIMEOUT); QEMU: $(qemu_threads "$qpid" "$OUT/l1-hang$sfx.txt")" >"$OUT/l1-fail$sfx"
 					kill -TERM "$qpid" 2>/dev/null
 					booted=2
 				fi
@@ -207,6 +232,11 @@ stream() {
 		[[ $line == E2E-L1-INIT* && $booted == 0 ]] && booted=1
 		now=${EPOCHREALTIME/./}
 		last=$now
+		# The watchdog's heartbeat: L1 lives; nothing to show.
+		if [[ $line == E2E-L1-TICK* ]]; then
+			idle=$IDLE_TIMEOUT
+			[[ $rc -eq 0 ]] && continue || break
+		fi
 		el=$(((now - t0) / 100000))
 		el=$(printf '%d.%d' $((el / 10)) $((el % 10)))
 		show=$inside
@@ -328,7 +358,7 @@ why_missing() {
 		# The scenario's last words (e.g. a shell error), if any.
 		local last
 		last=$(sed -n "/^E2E-SCENARIO-START $n\$/,/^E2E-SCENARIO-END $n /p" "$TXT" |
-			grep -v -e '^E2E-SCENARIO-' -e '^  ' | tail -n1)
+			grep -v -e '^E2E-SCENARIO-' -e '^E2E-L1-TICK' -e '^  ' | tail -n1)
 		echo "no PASS/FAIL marker printed${last:+ (last output: $last)}"
 	fi
 }

@@ -103,12 +103,14 @@ e2e_dump_stuck() {
 # it all the same (a process stuck in the L1 kernel cannot be killed), the
 # watchdog prints E2E-L1-STUCK with what the lkvm threads are doing and
 # powers L1 off, so that the host does not wait for its own time limit.
-# While a scenario is over its limit it prints E2E-L1-ALIVE every 10 s, so
-# that the host can tell a stuck scenario from a hung L1.
+# Every 10 s it prints E2E-L1-TICK (the host does not show it), so that
+# the host can tell a silent scenario from a hung L1 within a minute, and
+# while a scenario is over its limit, E2E-L1-ALIVE.
 e2e_watchdog() {
 	_w_t0=$(e2e_uptime)
 	while sleep 10; do
 		_w_el=$(awk -v a="$_w_t0" -v b="$(e2e_uptime)" 'BEGIN { print int(b - a) }')
+		echo "E2E-L1-TICK $_w_el"
 		[ "$_w_el" -ge "$E2E_SCENARIO_TIMEOUT" ] || continue
 		echo "E2E-L1-ALIVE $1 ${_w_el}s uptime=$(e2e_uptime)"
 		[ "$_w_el" -ge $((E2E_SCENARIO_TIMEOUT + 30)) ] || continue
