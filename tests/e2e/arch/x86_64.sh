@@ -20,6 +20,13 @@ E2E_L2_MODULES=(virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng
 	virtio_net virtio_balloon 9pnet_virtio 9p)
 
 E2E_QEMU=qemu-system-x86_64
+# Nested SVM under QEMU 7.2's TCG is not solid: about one L2 run in 20
+# here ends in an L2 triple fault or RCU stall, or wedges L1 (soft lockup
+# in a kvm-vcpu thread), in scenarios that pass on rerun and whose arm64
+# and riscv64 twins never did this. A scenario that fails is therefore run
+# once more in a fresh L1; the summary marks it FLAKY with the first
+# failure. E2E_RETRY_FAILED=0: no second chance.
+E2E_RETRY_FAILED=${E2E_RETRY_FAILED:-1}
 E2E_QEMU_ARGS=(-M pc -accel tcg,thread=multi -cpu max -smp 2 -m 2G)
 # Kernel command line of L1 (the init needs nothing from it).
 E2E_L1_APPEND='console=ttyS0 quiet panic=-1 mitigations=off'
