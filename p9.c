@@ -2330,8 +2330,9 @@ static void req_end(struct p9_ctx *c)
 	pthread_mutex_unlock(&s->lock);
 }
 
-u32 p9_handle(struct p9_server *s, const struct iovec *req, int nr_req,
-	      const struct iovec *resp, int nr_resp)
+u32 p9_handle_cb(struct p9_server *s, const struct iovec *req, int nr_req,
+		 const struct iovec *resp, int nr_resp,
+		 void (*replied)(void *arg, u32 len), void *arg)
 {
 	struct p9_ctx c = { .s = s, .resp = resp, .nr_resp = nr_resp };
 	u64 req_len = iov_total(req, nr_req);
@@ -2341,15 +2342,22 @@ u32 p9_handle(struct p9_server *s, const struct iovec *req, int nr_req,
 	u16 tag = P9_NOTAG;
 	u8 type = 0;
 	u32 size, ret;
+	bool begun = false;
 	int err;
 
 	c.limit = min_t(u64, resp_len, msize);
-	if (c.limit < P9_HDR_SIZE + 4)
+	if (c.limit < P9_HDR_SIZE + 4) {
+		if (replied)
+			replied(arg, 0);
 		return 0;		/* not even Rlerror fits */
+	}
 	c.out_cap = min_t(u32, c.limit, 256);
 	c.out = malloc(c.out_cap);
-	if (!c.out)
+	if (!c.out) {
+		if (replied)
+			replied(arg, 0);
 		return 0;
+	}
 	c.out_len = P9_HDR_SIZE;
 
 	err = -EINVAL;
@@ -2371,8 +2379,8 @@ u32 p9_handle(struct p9_server *s, const struct iovec *req, int nr_req,
 	c.off = P9_HDR_SIZE;
 
 	req_begin(&c, tag, type);
+	begun = true;
 	err = dispatch(&c, type);
-	req_end(&c);
 	if (!err && c.overflow)
 		err = -ENOBUFS;
 reply:
@@ -2388,10 +2396,27 @@ reply:
 	c.out[4] = type + 1;
 	put_le(c.out + 5, tag, 2);
 	iov_copy(resp, nr_resp, 0, c.out, c.out_len, true);
+	/*
+	 * The reply is on its way to the driver before the request counts
+	 * as done: a Tflush waiting for it (op_flush) answers after it, as
+	 * the protocol requires. Answered the other way round, the Linux
+	 * client frees the flushed request's buffers on Rflush and the late
+	 * reply lands in freed guest memory.
+	 */
+	if (replied)
+		replied(arg, ret);
+	if (begun)
+		req_end(&c);
 	free(c.out);
 	free(c.arena);
 	free(msg);
 	return ret;
+}
+
+u32 p9_handle(struct p9_server *s, const struct iovec *req, int nr_req,
+	      const struct iovec *resp, int nr_resp)
+{
+	return p9_handle_cb(s, req, nr_req, resp, nr_resp, NULL, NULL);
 }
 
 /* -------------------------------------------------------------- server */

@@ -91,6 +91,20 @@ static void p9_wake_one(struct p9_dev *p)
 		p9_spawn(p);
 }
 
+struct p9_reply {
+	struct p9_dev	*p;
+	u16		head;
+};
+
+/* p9_handle_cb's callback: the reply goes to the driver. */
+static void p9_replied(void *arg, u32 len)
+{
+	struct p9_reply *r = arg;
+
+	virtq_push(&r->p->vdev.vq[0], r->head, len);
+	virtio_signal_vq(&r->p->vdev, 0);
+}
+
 static void *p9_worker(void *opaque)
 {
 	struct p9_dev *p = opaque;
@@ -114,7 +128,7 @@ static void *p9_worker(void *opaque)
 
 		while (__atomic_load_n(&p->enabled, __ATOMIC_ACQUIRE) &&
 		       (r = virtq_pop(vq, c)) != 0) {
-			u32 len;
+			struct p9_reply rep = { .p = p, .head = c->head };
 
 			if (r < 0)
 				continue;	/* malformed: returned */
@@ -123,10 +137,9 @@ static void *p9_worker(void *opaque)
 				p9_wake_one(p);
 				pthread_mutex_unlock(&p->lock);
 			}
-			len = p9_handle(p->srv, c->iov, c->nr_out,
-					c->iov + c->nr_out, c->nr_in);
-			virtq_push(vq, c->head, len);
-			virtio_signal_vq(vdev, 0);
+			p9_handle_cb(p->srv, c->iov, c->nr_out,
+				     c->iov + c->nr_out, c->nr_in,
+				     p9_replied, &rep);
 		}
 
 		pthread_mutex_lock(&p->lock);

@@ -40,6 +40,15 @@ void p9_server_free(struct p9_server *s);
  */
 u32 p9_handle(struct p9_server *s, const struct iovec *req, int nr_req,
 	      const struct iovec *resp, int nr_resp);
+/*
+ * The same, calling @replied(@arg, length) once the reply is written and
+ * before the request counts as finished: the transport hands the reply
+ * to the driver there, so that the reply to a flushed request always
+ * reaches the driver before the Rflush (see op_flush).
+ */
+u32 p9_handle_cb(struct p9_server *s, const struct iovec *req, int nr_req,
+		 const struct iovec *resp, int nr_resp,
+		 void (*replied)(void *arg, u32 len), void *arg);
 
 /* Forget every fid, as Tversion does (device reset). */
 void p9_server_reset(struct p9_server *s);

@@ -904,13 +904,30 @@ struct flush_arg {
 	u8	req[64];
 	u32	len;
 	struct rep r;
+	bool	replied;	/* __atomic */
 };
+
+/* A slow transport: the reply takes 50 ms to reach the driver. */
+static void slow_reply(void *opaque, u32 len)
+{
+	struct flush_arg *a = opaque;
+
+	(void)len;
+	usleep(50000);
+	__atomic_store_n(&a->replied, true, __ATOMIC_RELEASE);
+}
 
 static void *read_fifo(void *opaque)
 {
 	struct flush_arg *a = opaque;
+	struct iovec in = { a->req, a->len }, out = { a->r.b, sizeof(a->r.b) };
 
-	rpc_raw(srv, a->req, a->len, &a->r, sizeof(a->r.b));
+	a->r.len = p9_handle_cb(srv, &in, 1, &out, 1, slow_reply, a);
+	a->r.off = 0;
+	ck_assert_uint_ge(a->r.len, P9_HDR_SIZE);
+	ck_assert_uint_eq(r32(&a->r), a->r.len);
+	a->r.type = r8(&a->r);
+	r16(&a->r);
 	return NULL;
 }
 
@@ -943,6 +960,8 @@ START_TEST(test_fifo_flush)
 	m16(&M, 77);
 	rpc(&M, &R);
 	expect_ok(P9_TFLUSH);
+	/* The flushed request's reply went out before the Rflush. */
+	ck_assert(__atomic_load_n(&a.replied, __ATOMIC_ACQUIRE));
 	pthread_join(th, NULL);
 	ck_assert_uint_eq(a.r.type, P9_RLERROR);
 	expect_err(&a.r, EINTR);
@@ -1890,10 +1909,14 @@ START_TEST(test_dev_io)
 	ck_assert(!dev_wait(&d, 1, &r2, 50));
 	for (i = 0; i < 20; i++)
 		dev_read_file(&d, 1);
-	/* Flush one of them: it ends, then Rflush. */
+	/*
+	 * Flush one of them: it ends, then Rflush, in that order in the used
+	 * ring (dev_rpc reads the ring in order up to the Rflush).
+	 */
 	m_init(&M, P9_TFLUSH, 20);
 	m16(&M, 11);
 	ck_assert_uint_eq(dev_rpc(&d, &M, &R), P9_RFLUSH);
+	ck_assert_msg(d.done[1], "Rflush came before the flushed request's reply");
 	ck_assert(dev_wait(&d, 1, &r2, 1));
 	expect_err(&r2, EINTR);
 	ck_assert(!dev_wait(&d, 2, &r2, 10));
