@@ -51,7 +51,7 @@ CORE_OBJS	:= util.o bus.o kvm.o kvm-cpu.o ioport.o mmio.o term.o \
 		   pci.o virtio/core.o virtio/pci.o virtio/rng.o \
 		   virtio/console.o virtio/blk.o disk-image.o p9.o virtio/9p.o \
 		   builtin-run.o builtin-list.o builtin-ctl.o builtin-version.o \
-		   builtin-help.o builtin-save.o builtin-stat.o vm-state.o \
+		   builtin-help.o builtin-save.o builtin-stat.o builtin-debug.o vm-state.o \
 		   loader.o
 
 include $(ARCH_DIR)/Makefile.inc

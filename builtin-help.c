@@ -15,7 +15,7 @@ static const struct {
 	{ "resume",	"Resume the virtual machine" },
 	{ "version",	"Print the version of lkvm" },
 	{ "help",	"Display help information" },
-	{ "debug",	"Print debug information from a running instance (not supported yet)" },
+	{ "debug",	"Print every vCPU's registers of a running instance" },
 	{ "balloon",	"Inflate or deflate the virtio balloon (not supported yet)" },
 	{ "stat",	"Print each vCPU's stolen time and run-queue delay" },
 	{ "save",	"Save a paused instance to a snapshot directory" },

@@ -295,6 +295,41 @@ static int handle_stat(struct kvm *kvm, void **reply, u32 *reply_len)
 	return 0;
 }
 
+/*
+ * Every vCPU's registers (lkvm debug --dump), read with the VM paused for
+ * the moment it takes; a paused VM stays paused.
+ */
+static int handle_debug(struct kvm *kvm, void **reply, u32 *reply_len)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+	int i, ret;
+
+	ret = kvm__pause(kvm);
+	if (ret)
+		return ret;
+	f = open_memstream(&out, &n);
+	if (f) {
+		for (i = 0; i < kvm->nr_cpus; i++) {
+			fprintf(f, "vCPU %d%s\n", i, kvm->cpus[i]->started ?
+				"" : " (not started)");
+			kvm_cpu__arch_dump(kvm->cpus[i], f);
+		}
+		ret = fclose(f) ? -errno : 0;
+	} else {
+		ret = -errno;
+	}
+	kvm__resume(kvm);
+	if (ret || n + 1 > CTL_MAX_PAYLOAD) {
+		free(out);
+		return ret ? ret : -E2BIG;
+	}
+	*reply = out;
+	*reply_len = n + 1;
+	return 0;
+}
+
 /* Save a paused VM; on failure the reply carries the reason. */
 static int handle_save(struct kvm *kvm, const char *dir, u32 len,
 		       void **reply, u32 *reply_len)
@@ -354,6 +389,8 @@ static int handle_request(struct ctl_server *s, const struct ctl_msg *req,
 		return handle_stat(kvm, reply, reply_len);
 	case CTL_SAVE:
 		return handle_save(kvm, payload, req->len, reply, reply_len);
+	case CTL_DEBUG:
+		return handle_debug(kvm, reply, reply_len);
 	default:
 		return -EOPNOTSUPP;
 	}

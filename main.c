@@ -17,7 +17,7 @@ static const struct {
 	{ "--version",	cmd_version },
 	{ "help",	cmd_help },
 	{ "--help",	cmd_help },
-	{ "debug",	cmd_unsupported },
+	{ "debug",	cmd_debug },
 	{ "balloon",	cmd_unsupported },
 	{ "stat",	cmd_stat },
 	{ "save",	cmd_save },

@@ -10,6 +10,7 @@ int cmd_resume(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 int cmd_save(int argc, const char **argv);
 int cmd_stat(int argc, const char **argv);
+int cmd_debug(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_unsupported(int argc, const char **argv);
 /* Dispatch argv[0] to its command (main.c). */

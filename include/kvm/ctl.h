@@ -25,6 +25,7 @@ enum ctl_cmd {
 	CTL_STAT,	/* reply: text */
 	CTL_SAVE,	/* payload: directory; reply: text on error */
 	CTL_BALLOON,
+	CTL_DEBUG,	/* reply: text (every vCPU's registers) */
 };
 
 struct ctl_msg {

@@ -101,6 +101,17 @@ if "$LKVM" pause --name t-spin >/dev/null &&
 else
 	t_fail "pause" "pause command or state failed"
 fi
+# lkvm debug: the registers of the paused guest (a flat binary runs at
+# 1000:xxxx) and the code at its instruction pointer; it stays paused.
+"$LKVM" debug --name t-spin >"$T_TMP/debug.out" 2>"$T_TMP/debug.err"
+if grep -q "^vCPU 0$" "$T_TMP/debug.out" && grep -Eq "^  rip [0-9a-f]{16}" "$T_TMP/debug.out" &&
+   grep -Eq "^  cs +1000 +base 0000000000010000" "$T_TMP/debug.out" &&
+   grep -Eq "^ Code at 1[0-9a-f]{4}:( [0-9a-f]{2}){16}$" "$T_TMP/debug.out" &&
+   "$LKVM" list | grep -Eq "t-spin +paused"; then
+	t_ok "debug: registers and code of the paused guest; still paused"
+else
+	t_fail "debug (paused)" "" "$T_TMP/debug.out"
+fi
 if "$LKVM" resume --name t-spin >/dev/null &&
    "$LKVM" list | grep -Eq "t-spin +running"; then
 	before=$(grep -c tick "$OUT")
@@ -113,6 +124,17 @@ if "$LKVM" resume --name t-spin >/dev/null &&
 	fi
 else
 	t_fail "resume" "resume command or state failed"
+fi
+# ... and of the running one, which runs on.
+"$LKVM" debug --all >"$T_TMP/debug2.out" 2>"$T_TMP/debug.err"
+before=$(grep -c tick "$OUT")
+i=0
+while [ "$(grep -c tick "$OUT")" -le "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if grep -q "^Guest t-spin:$" "$T_TMP/debug2.out" && grep -q "^vCPU 0$" "$T_TMP/debug2.out" &&
+   "$LKVM" list | grep -Eq "t-spin +running" && [ "$(grep -c tick "$OUT")" -gt "$before" ]; then
+	t_ok "debug --all: the running guest, which goes on ticking"
+else
+	t_fail "debug (running)" "" "$T_TMP/debug.err"
 fi
 "$LKVM" stop --name t-spin >/dev/null
 t_wait_exit $SPIN 10
