@@ -4,7 +4,8 @@
 #   make lkvm-static          static binary
 #   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- lkvm-static
 #   make O=DIR ...            objects and binaries in DIR (one per arch)
-#   make check [SANITIZE=1]   unit, host-KVM, CLI and nested tests
+#   make check                unit, host-KVM, CLI (on an ASan/UBSan build;
+#                             CHECK_SANITIZE=0: a plain one) and nested tests
 #   make bench                benchmarks (ratios against in-run baselines)
 #   make demo                 boot a Linux guest and show it working
 
@@ -150,20 +151,27 @@ guests:
 
 check-unit: unit
 check-guests: lkvm guests
-	tests/guests/run.sh ./lkvm
-	tests/guests/pci.sh ./lkvm
+	tests/guests/run.sh $(if $(OUT),$(OUT),./)lkvm
+	tests/guests/pci.sh $(if $(OUT),$(OUT),./)lkvm
 check-cli: lkvm guests
-	tests/cli.sh ./lkvm
+	tests/cli.sh $(if $(OUT),$(OUT),./)lkvm
 check-e2e:
 	tests/e2e/run-all.sh
 
 # Every part runs even if an earlier one fails; the summary says which.
+# The host parts run on a build with ASan and UBSan (CHECK_SANITIZE=0: a
+# plain one) in its own directory; the nested suites need static binaries,
+# which cannot carry the sanitizers.
+CHECK_SANITIZE	?= $(if $(SANITIZE),$(SANITIZE),1)
+CHECK_O		?= $(if $(O),$(O),.cache/build/host-check$(if $(filter 1,$(CHECK_SANITIZE)),-san))
 check:
 	@scripts/setup.sh check
 	@failed=""; \
-	for t in check-unit check-guests check-cli check-e2e; do \
-		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	for t in check-unit check-guests check-cli; do \
+		$(MAKE) --no-print-directory O=$(CHECK_O) \
+			SANITIZE=$(CHECK_SANITIZE) $$t || failed="$$failed $$t"; \
 	done; \
+	$(MAKE) --no-print-directory check-e2e || failed="$$failed check-e2e"; \
 	if [ -n "$$failed" ]; then echo "make check: FAILED:$$failed"; exit 1; fi; \
 	echo "make check: all passed"
 

@@ -19,6 +19,7 @@
 #include "kvm/kvm-cpu.h"
 #include "kvm/devices.h"
 #include "kvm/irq.h"
+#include "kvm/pci.h"
 #include "kvm/util.h"
 
 static const struct kvm_cap_req core_caps[] = {
@@ -235,8 +236,7 @@ void kvm__close(struct kvm *kvm)
 	if (kvm->io.epfd > 0)
 		iothread_exit(&kvm->io);
 	irq_routing_exit(kvm);
-	free(kvm->pci);
-	kvm->pci = NULL;
+	pci_host_exit(kvm);
 	kvm__arch_exit(kvm);
 	if (kvm->ram)
 		munmap(kvm->ram, kvm->ram_map_size);

@@ -882,6 +882,23 @@ static void io_window_io(struct kvm_cpu *vcpu, u64 off, u8 *data, u32 len,
 	bus_dispatch(&h->kvm->pio_bus, vcpu, off, data, len, is_write);
 }
 
+/* Undo pci_host_init: its config-space and I/O windows leave the buses. */
+void pci_host_exit(struct kvm *kvm)
+{
+	struct pci_host *h = kvm->pci;
+
+	if (!h)
+		return;
+	bus_del(&kvm->mmio_bus, &h->ecam);
+	bus_del(&kvm->pio_bus, &h->cf8_range);
+	bus_del(&kvm->pio_bus, &h->cfc_range);
+	bus_del(&kvm->mmio_bus, &h->io_window);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->decode_lock);
+	free(h);
+	kvm->pci = NULL;
+}
+
 int pci_host_init(struct kvm *kvm)
 {
 	struct pci_host *h = calloc(1, sizeof(*h));

@@ -211,6 +211,7 @@ void pci_decode_sync(struct kvm *kvm);
 
 /* --- Host bridge. --- */
 int pci_host_init(struct kvm *kvm);
+void pci_host_exit(struct kvm *kvm);
 /*
  * Once the irqchip is ready (after kvm__arch_finalize): connect the INTx
  * irqfds that KVM refused earlier (arm64 takes irqfds only after the vGIC
