@@ -33,7 +33,7 @@ static int send_one(const char *name, int fd, void *opaque)
 		return 0;
 	}
 	if (ret) {
-		pr_err("%s %s: %s", d->cmd, name, strerror(-ret));
+		pr_err("%s %s: %s", d->cmd, name, ctl_strerror(ret));
 		return 1;
 	}
 	printf("Guest %s %s\n", name, d->done);

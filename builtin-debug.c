@@ -23,7 +23,7 @@ static int dump_one(const char *name, int fd, void *opaque)
 
 	(void)opaque;
 	if (ret) {
-		pr_err("debug %s: %s", name, strerror(-ret));
+		pr_err("debug %s: %s", name, ctl_strerror(ret));
 		free(reply);
 		return 1;
 	}

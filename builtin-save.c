@@ -64,7 +64,7 @@ int cmd_save(int argc, const char **argv)
 	close(fd);
 	if (ret) {
 		pr_err("save %s: %s", name, reply && *reply ? reply :
-		       strerror(-ret));
+		       ctl_strerror(ret));
 		free(reply);
 		return 1;
 	}

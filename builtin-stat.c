@@ -46,7 +46,7 @@ int cmd_stat(int argc, const char **argv)
 	ret = ctl_request(fd, CTL_STAT, NULL, 0, (void **)&reply, NULL);
 	close(fd);
 	if (ret) {
-		pr_err("stat %s: %s", name, strerror(-ret));
+		pr_err("stat %s: %s", name, ctl_strerror(ret));
 		free(reply);
 		return 1;
 	}

@@ -91,7 +91,8 @@ static int sock_path(char *buf, size_t len, const char *dir, const char *name)
 static int connect_path(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
+	/* Longer than kvm__pause waits, so its -ETIMEDOUT gets here. */
+	struct timeval tv = { .tv_sec = 30 };
 	int fd;
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
@@ -106,6 +107,18 @@ static int connect_path(const char *path)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
+}
+
+const char *ctl_strerror(int ret)
+{
+	switch (ret) {
+	case -ETIMEDOUT:
+		return "a vCPU did not stop within 10 s (stuck in KVM_RUN)";
+	case -EPIPE:
+		return "no reply from the VM";
+	default:
+		return strerror(-ret);
+	}
 }
 
 int ctl_connect(const char *dir, const char *name)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -326,18 +327,45 @@ static int nr_running_vcpus(struct kvm *kvm)
 	return n;
 }
 
+/*
+ * Stop every vCPU outside KVM_RUN. A vCPU leaves KVM_RUN within
+ * microseconds of its kick; one that has not left it after the timeout
+ * is stuck in the host kernel (seen with nested KVM under an emulator),
+ * and waiting on would block the control socket and the main loop for
+ * ever: the request is withdrawn and -ETIMEDOUT returned.
+ */
 int kvm__pause(struct kvm *kvm)
 {
-	int i;
+	unsigned int ms = kvm->pause_timeout_ms ? kvm->pause_timeout_ms :
+			  KVM_PAUSE_TIMEOUT_MS;
+	struct timespec deadline;
+	int i, ret = 0, n;
 
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&kvm->pause_lock);
 	if (atomic_fetch_add(&kvm->pause_req, 1) == 0) {
 		for (i = 0; i < kvm->nr_cpus; i++)
 			if (kvm->cpus[i]->started)
 				kvm_cpu__kick(kvm->cpus[i]);
 	}
-	while (kvm->nr_paused < nr_running_vcpus(kvm) && !atomic_load(&kvm->stop))
-		pthread_cond_wait(&kvm->pause_cond, &kvm->pause_lock);
+	while ((n = nr_running_vcpus(kvm)) > kvm->nr_paused &&
+	       !atomic_load(&kvm->stop) && ret != ETIMEDOUT)
+		ret = pthread_cond_timedwait(&kvm->pause_cond, &kvm->pause_lock,
+					     &deadline);
+	if (ret == ETIMEDOUT && n > kvm->nr_paused && !atomic_load(&kvm->stop)) {
+		pr_warn("pause: %d of %d vCPUs did not leave KVM_RUN within %u ms",
+			n - kvm->nr_paused, n, ms);
+		if (atomic_fetch_sub(&kvm->pause_req, 1) == 1)
+			pthread_cond_broadcast(&kvm->pause_cond);
+		pthread_mutex_unlock(&kvm->pause_lock);
+		return -ETIMEDOUT;
+	}
 	pthread_mutex_unlock(&kvm->pause_lock);
 	return atomic_load(&kvm->stop) ? -ESHUTDOWN : 0;
 }

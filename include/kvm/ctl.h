@@ -66,5 +66,7 @@ int ctl_for_each_vm(const char *dir,
 		    int (*fn)(const char *name, int fd, void *opaque),
 		    void *opaque);
 bool ctl_name_valid(const char *name);
+/* What a client says about a failed request (ctl_request's status). */
+const char *ctl_strerror(int ret);
 
 #endif

@@ -67,6 +67,8 @@ struct kvm {
 	pthread_cond_t		pause_cond;
 	int			pause_req;	/* under pause_lock */
 	int			nr_paused;	/* under pause_lock */
+	/* How long kvm__pause waits for the vCPUs (0: KVM_PAUSE_TIMEOUT_MS). */
+	unsigned int		pause_timeout_ms;
 	atomic_int		state;		/* enum vm_state */
 	atomic_int		stop;		/* vCPUs must leave */
 	atomic_int		exit_reason;	/* first reason wins */
@@ -114,7 +116,10 @@ int kvm__ioeventfd(struct kvm *kvm, u64 addr, u32 len, int fd, bool pio,
 
 /* Lifecycle: any thread may request the end of the VM. */
 void kvm__request_exit(struct kvm *kvm, enum vm_exit_reason reason);
-int kvm__pause(struct kvm *kvm);	/* returns once every vCPU is parked */
+#define KVM_PAUSE_TIMEOUT_MS	10000
+/* Returns once every vCPU is parked; -ETIMEDOUT (not paused) if one stays
+ * in KVM_RUN past kvm->pause_timeout_ms. */
+int kvm__pause(struct kvm *kvm);
 int kvm__resume(struct kvm *kvm);
 const char *vm_state_name(enum vm_state s);
 
