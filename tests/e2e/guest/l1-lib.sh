@@ -40,11 +40,28 @@ run_timeout() {
 # run_lkvm LOG ARGS...: runs "lkvm ARGS" under $E2E_LKVM_TIMEOUT (override
 # with LKVM_TIMEOUT=N), output (the L2 console) to LOG; sets RC, ELAPSED,
 # TIMED_OUT and LKVM_LOG, and prints one detail line.
+# Shortly before the limit, "lkvm debug --all" takes the registers of
+# every VM still running; on a timeout they are shown (rip and flags).
 run_lkvm() {
 	LKVM_LOG=$1
 	shift
-	run_timeout "${LKVM_TIMEOUT:-$E2E_LKVM_TIMEOUT}" "$LKVM_LOG" lkvm "$@"
+	_rl_t=${LKVM_TIMEOUT:-$E2E_LKVM_TIMEOUT}
+	rm -f /tmp/lkvm-debug.txt
+	(
+		trap 'kill $_rl_s 2>/dev/null; exit 0' TERM
+		sleep $((_rl_t > 15 ? _rl_t - 15 : _rl_t)) &
+		_rl_s=$!
+		wait $_rl_s && lkvm debug --all >/tmp/lkvm-debug.txt 2>&1
+	) &
+	_rl_d=$!
+	run_timeout "$_rl_t" "$LKVM_LOG" lkvm "$@"
+	kill "$_rl_d" 2>/dev/null
+	wait "$_rl_d" 2>/dev/null
 	note "lkvm $1: rc=$RC time=${ELAPSED}s$([ "$TIMED_OUT" = 1 ] && echo " TIMEOUT")"
+	if [ "$TIMED_OUT" = 1 ] && [ -s /tmp/lkvm-debug.txt ]; then
+		note "lkvm debug --all, $((_rl_t > 15 ? 15 : 0)) s before the limit:"
+		grep -E '^(Guest|vCPU|lkvm)|rip|cr0' /tmp/lkvm-debug.txt | head -n 24 | sed 's/^/    /'
+	fi
 	[ "$E2E_VERBOSE" = 1 ] && show_log "$LKVM_LOG" 200
 	return 0
 }
