@@ -22,7 +22,9 @@ E2E_L2_MODULES=(virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng
 E2E_QEMU=qemu-system-x86_64
 # Nested SVM under QEMU 7.2's TCG is not solid: about one L2 run in 20
 # here ends in an L2 triple fault or RCU stall, or wedges L1 (soft lockup
-# in a kvm-vcpu thread), in scenarios that pass on rerun and whose arm64
+# in a kvm-vcpu thread) or even panics L1's kernel (stack guard page hit
+# in exc_page_fault under KVM_RUN), in scenarios that pass on rerun and
+# whose arm64
 # and riscv64 twins never did this. A scenario that fails is therefore run
 # once more in a fresh L1; the summary marks it FLAKY with the first
 # failure. E2E_RETRY_FAILED=0: no second chance.
