@@ -24,10 +24,9 @@ E2E_QEMU=qemu-system-x86_64
 # here ends in an L2 triple fault or RCU stall, or wedges L1 (soft lockup
 # in a kvm-vcpu thread) or even panics L1's kernel (stack guard page hit
 # in exc_page_fault under KVM_RUN), in scenarios that pass on rerun and
-# whose arm64
-# and riscv64 twins never did this. A scenario that fails is therefore run
-# once more in a fresh L1; the summary marks it FLAKY with the first
-# failure. E2E_RETRY_FAILED=0: no second chance.
+# whose arm64 and riscv64 twins never did this. A scenario that fails is
+# therefore run once more in a fresh L1; the summary marks it FLAKY with
+# the first failure. E2E_RETRY_FAILED=0: no second chance.
 E2E_RETRY_FAILED=${E2E_RETRY_FAILED:-1}
 E2E_QEMU_ARGS=(-M pc -accel tcg,thread=multi -cpu max -smp 2 -m 2G)
 # Kernel command line of L1 (the init needs nothing from it).
