@@ -40,18 +40,44 @@ static int send_one(const char *name, int fd, void *opaque)
 	return 0;
 }
 
+int ctl_name_or_all(const char *cmd, const char *name, bool all,
+		    int (*fn)(const char *name, int fd, void *opaque),
+		    void *opaque)
+{
+	char dir[256];
+	int fd, ret;
+
+	if (!name == !all) {
+		pr_err("%s: give either --name NAME or --all", cmd);
+		return 1;
+	}
+	if (ctl_sock_dir(dir, sizeof(dir)))
+		return 1;
+	if (all)
+		return ctl_for_each_vm(dir, fn, opaque) ? 1 : 0;
+	fd = ctl_connect(dir, name);
+	if (fd < 0) {
+		pr_err("%s --name %s: no such running VM (see lkvm list)",
+		       cmd, name);
+		return 1;
+	}
+	ret = fn(name, fd, opaque);
+	close(fd);
+	return ret;
+}
+
 static int ctl_command(const struct ctl_cmd_desc *d, int argc, const char **argv)
 {
 	const char *name = NULL;
 	bool all = false;
-	char usage[64], dir[256];
+	char usage[64];
 	const struct option opts[] = {
 		OPT_GROUP("General options:"),
 		{ OPT_STRING, 'n', "name", &name, "name", "Instance name" },
 		{ OPT_BOOL, 'a', "all", &all, NULL, "All instances" },
 		OPT_END(),
 	};
-	int n, fd, ret;
+	int n;
 
 	snprintf(usage, sizeof(usage), "lkvm %s [--all] [-n name]", d->cmd);
 	n = parse_options(argc, argv, opts, usage, NULL);
@@ -63,23 +89,7 @@ static int ctl_command(const struct ctl_cmd_desc *d, int argc, const char **argv
 		pr_err("%s: unexpected argument '%s'", d->cmd, argv[0]);
 		return 1;
 	}
-	if (!name == !all) {
-		pr_err("%s: give either --name NAME or --all", d->cmd);
-		return 1;
-	}
-	if (ctl_sock_dir(dir, sizeof(dir)))
-		return 1;
-	if (all)
-		return ctl_for_each_vm(dir, send_one, (void *)d) ? 1 : 0;
-	fd = ctl_connect(dir, name);
-	if (fd < 0) {
-		pr_err("%s --name %s: no such running VM (see lkvm list)",
-		       d->cmd, name);
-		return 1;
-	}
-	ret = send_one(name, fd, (void *)d);
-	close(fd);
-	return ret;
+	return ctl_name_or_all(d->cmd, name, all, send_one, (void *)d);
 }
 
 int cmd_stop(int argc, const char **argv)

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kvm/builtin.h"
 #include "kvm/ctl.h"
@@ -46,8 +45,7 @@ int cmd_debug(int argc, const char **argv)
 		{ OPT_UNSUPPORTED, 's', "sysrq", &sysrq, "char", "Send a sysrq to the guest" },
 		OPT_END(),
 	};
-	char dir[256];
-	int n, fd, ret;
+	int n;
 
 	n = parse_options(argc, argv, opts, usage, NULL);
 	if (n == -2)
@@ -58,20 +56,5 @@ int cmd_debug(int argc, const char **argv)
 		pr_err("debug: unexpected argument '%s'", argv[0]);
 		return 1;
 	}
-	if (!name == !all) {
-		pr_err("debug: give either --name NAME or --all");
-		return 1;
-	}
-	if (ctl_sock_dir(dir, sizeof(dir)))
-		return 1;
-	if (all)
-		return ctl_for_each_vm(dir, dump_one, NULL) ? 1 : 0;
-	fd = ctl_connect(dir, name);
-	if (fd < 0) {
-		pr_err("debug --name %s: no such running VM (see lkvm list)", name);
-		return 1;
-	}
-	ret = dump_one(name, fd, NULL);
-	close(fd);
-	return ret;
+	return ctl_name_or_all("debug", name, all, dump_one, NULL);
 }
