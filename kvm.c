@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -341,13 +340,7 @@ int kvm__pause(struct kvm *kvm)
 	struct timespec deadline;
 	int i, ret = 0, n;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	cond_deadline_ms(&deadline, ms);
 	pthread_mutex_lock(&kvm->pause_lock);
 	if (atomic_fetch_add(&kvm->pause_req, 1) == 0) {
 		for (i = 0; i < kvm->nr_cpus; i++)

@@ -201,12 +201,7 @@ static void p9_wait_a_bit(struct p9_dev *p)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 50 * 1000 * 1000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	cond_deadline_ms(&ts, 50);
 	pthread_cond_timedwait(&p->idle, &p->lock, &ts);
 }
 

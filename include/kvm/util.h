@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdatomic.h>
+#include <time.h>
 #include "kvm/compiler.h"
 
 enum {
@@ -69,5 +70,7 @@ void unmap_file(const void *buf, u64 len);
 u64 host_ram_size(void);
 int host_nr_online_cpus(void);
 u64 monotonic_ns(void);
+/* @ms from now on CLOCK_REALTIME, as pthread_cond_timedwait wants it. */
+void cond_deadline_ms(struct timespec *ts, unsigned int ms);
 
 #endif
