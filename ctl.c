@@ -92,7 +92,7 @@ static int connect_path(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	/* Longer than kvm__pause waits, so its -ETIMEDOUT gets here. */
-	struct timeval tv = { .tv_sec = 30 };
+	struct timeval tv = { .tv_sec = 3 * KVM_PAUSE_TIMEOUT_S };
 	int fd;
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
@@ -113,7 +113,8 @@ const char *ctl_strerror(int ret)
 {
 	switch (ret) {
 	case -ETIMEDOUT:
-		return "a vCPU did not stop within 10 s (stuck in KVM_RUN)";
+		return "a vCPU did not stop within " __stringify(KVM_PAUSE_TIMEOUT_S)
+		       " s (stuck in KVM_RUN)";
 	case -EPIPE:
 		return "no reply from the VM";
 	default:

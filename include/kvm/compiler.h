@@ -19,6 +19,8 @@ typedef int64_t s64;
 #define __unused	__attribute__((unused))
 #define __noreturn	__attribute__((noreturn))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define __stringify_1(x)	#x
+#define __stringify(x)	__stringify_1(x)
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 

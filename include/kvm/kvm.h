@@ -116,7 +116,8 @@ int kvm__ioeventfd(struct kvm *kvm, u64 addr, u32 len, int fd, bool pio,
 
 /* Lifecycle: any thread may request the end of the VM. */
 void kvm__request_exit(struct kvm *kvm, enum vm_exit_reason reason);
-#define KVM_PAUSE_TIMEOUT_MS	10000
+#define KVM_PAUSE_TIMEOUT_S	10
+#define KVM_PAUSE_TIMEOUT_MS	(KVM_PAUSE_TIMEOUT_S * 1000)
 /* Returns once every vCPU is parked; -ETIMEDOUT (not paused) if one stays
  * in KVM_RUN past kvm->pause_timeout_ms. */
 int kvm__pause(struct kvm *kvm);
