@@ -2341,23 +2341,17 @@ u32 p9_handle_cb(struct p9_server *s, const struct iovec *req, int nr_req,
 	u8 hdr[P9_HDR_SIZE], *msg = NULL;
 	u16 tag = P9_NOTAG;
 	u8 type = 0;
-	u32 size, ret;
+	u32 size, ret = 0;
 	bool begun = false;
 	int err;
 
 	c.limit = min_t(u64, resp_len, msize);
-	if (c.limit < P9_HDR_SIZE + 4) {
-		if (replied)
-			replied(arg, 0);
-		return 0;		/* not even Rlerror fits */
-	}
+	if (c.limit < P9_HDR_SIZE + 4)
+		goto out;		/* not even Rlerror fits */
 	c.out_cap = min_t(u32, c.limit, 256);
 	c.out = malloc(c.out_cap);
-	if (!c.out) {
-		if (replied)
-			replied(arg, 0);
-		return 0;
-	}
+	if (!c.out)
+		goto out;
 	c.out_len = P9_HDR_SIZE;
 
 	err = -EINVAL;
@@ -2396,6 +2390,7 @@ reply:
 	c.out[4] = type + 1;
 	put_le(c.out + 5, tag, 2);
 	iov_copy(resp, nr_resp, 0, c.out, c.out_len, true);
+out:
 	/*
 	 * The reply is on its way to the driver before the request counts
 	 * as done: a Tflush waiting for it (op_flush) answers after it, as
