@@ -150,11 +150,13 @@ guests:
 	$(MAKE) -C tests/guests
 
 check-unit: unit
+# The binary the host tests run (./lkvm, or the one in O=).
+TEST_LKVM	:= $(if $(OUT),$(OUT),./)lkvm
 check-guests: lkvm guests
-	tests/guests/run.sh $(if $(OUT),$(OUT),./)lkvm
-	tests/guests/pci.sh $(if $(OUT),$(OUT),./)lkvm
+	tests/guests/run.sh $(TEST_LKVM)
+	tests/guests/pci.sh $(TEST_LKVM)
 check-cli: lkvm guests
-	tests/cli.sh $(if $(OUT),$(OUT),./)lkvm
+	tests/cli.sh $(TEST_LKVM)
 check-e2e:
 	tests/e2e/run-all.sh
 
