@@ -46,10 +46,11 @@ run_lkvm() {
 	LKVM_LOG=$1
 	shift
 	_rl_t=${LKVM_TIMEOUT:-$E2E_LKVM_TIMEOUT}
+	_rl_lead=$((_rl_t > 15 ? 15 : 0))
 	rm -f /tmp/lkvm-debug.txt
 	(
 		trap 'kill $_rl_s 2>/dev/null; exit 0' TERM
-		sleep $((_rl_t > 15 ? _rl_t - 15 : _rl_t)) &
+		sleep $((_rl_t - _rl_lead)) &
 		_rl_s=$!
 		wait $_rl_s && lkvm debug --all >/tmp/lkvm-debug.txt 2>&1
 	) &
@@ -59,7 +60,7 @@ run_lkvm() {
 	wait "$_rl_d" 2>/dev/null
 	note "lkvm $1: rc=$RC time=${ELAPSED}s$([ "$TIMED_OUT" = 1 ] && echo " TIMEOUT")"
 	if [ "$TIMED_OUT" = 1 ] && [ -s /tmp/lkvm-debug.txt ]; then
-		note "lkvm debug --all, $((_rl_t > 15 ? 15 : 0)) s before the limit:"
+		note "lkvm debug --all, $_rl_lead s before the limit:"
 		grep -E '^(Guest|vCPU|lkvm)|rip|cr0' /tmp/lkvm-debug.txt | head -n 24 | sed 's/^/    /'
 	fi
 	[ "$E2E_VERBOSE" = 1 ] && show_log "$LKVM_LOG" 200
